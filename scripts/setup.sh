@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks, and nothing else (idempotent):
+#   - bun, pinned in package.json, from the npm registry (node_modules/.bin/bun)
+#   - librocksdb 7.8 from Debian (librocksdb-dev; D13 loads librocksdb.so.7.8 first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "setup: need root (or sudo) to run: $*" >&2; exit 1; fi
+}
+
+apt_install() {
+  # A fresh image may carry stale or missing package lists: refresh once and retry.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >/dev/null 2>&1 || {
+    as_root apt-get update >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >/dev/null
+  }
+}
+
+if ! ldconfig -p | grep -q 'librocksdb\.so\.7\.8 '; then
+  echo "setup: installing librocksdb-dev (Debian)"
+  apt_install librocksdb-dev
+fi
+
+if [ ! -x node_modules/.bin/bun ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing node modules (bun $(node -p 'require("./package.json").devDependencies.bun'))"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
