@@ -2,6 +2,7 @@
 # Installs what a fresh machine lacks, and nothing else (idempotent):
 #   - bun, pinned in package.json, from the npm registry (node_modules/.bin/bun)
 #   - librocksdb 7.8 from Debian (librocksdb-dev; D13 loads librocksdb.so.7.8 first)
+#   - s3rver, the local S3 server the lake tests run under node (npm devDependency, via npm ci)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +24,7 @@ if ! ldconfig -p | grep -q 'librocksdb\.so\.7\.8 '; then
   apt_install librocksdb-dev
 fi
 
-if [ ! -x node_modules/.bin/bun ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -x node_modules/.bin/bun ] || [ ! -d node_modules/s3rver ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing node modules (bun $(node -p 'require("./package.json").devDependencies.bun'))"
   npm ci --no-audit --no-fund --loglevel=error
 fi
