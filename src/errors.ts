@@ -26,3 +26,11 @@ export function errnoCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown }).code;
   return typeof code === "string" ? code : undefined;
 }
+
+/**
+ * A bad command line (unknown command or flag, missing value, missing `--config`). The CLI entry
+ * prints the one-line message and exits 2, the conventional usage-error status.
+ */
+export class UsageError extends FullhistoryError {
+  override name = "UsageError";
+}

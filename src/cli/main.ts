@@ -1,0 +1,122 @@
+/**
+ * The `fullhistory` executable's entry point (`bun build --compile src/cli/main.ts`). It parses the
+ * global flags, dispatches to one row of `COMMANDS` and owns the exit status (style: no
+ * `process.exit` below the CLI entry and the supervisor):
+ *
+ *   0   success
+ *   1   expected failure (`FullhistoryError`): one line on stderr, no stack
+ *   2   bad command line (`UsageError`), or the daemon is not built yet
+ *   70  anything else: a bug (EX_SOFTWARE); the message and stack go to stderr
+ * @module
+ */
+
+import { version } from "../../package.json";
+import { FullhistoryError, UsageError } from "../errors.ts";
+import { type Command, COMMANDS, RUN_COMMAND } from "./commands.ts";
+
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+const EXIT_BUG = 70;
+
+const ROCKSDB_LIB_FLAG = "--rocksdb-lib";
+
+function usageText(): string {
+  const nameWidth = Math.max(...COMMANDS.map((command) => command.name.length));
+  const commandLines = COMMANDS.map((command) => `  ${command.name.padEnd(nameWidth)}   ${command.summary}`);
+  return [
+    `fullhistory ${version}: Stellar full-history ledger daemon`,
+    "",
+    "Usage:",
+    "  fullhistory --config FILE [--section.key=VALUE ...]   run the daemon",
+    "  fullhistory COMMAND [ARGS ...]                        run one command",
+    "  fullhistory COMMAND --help                            help for one command",
+    "  fullhistory --help | --version",
+    "",
+    "Commands:",
+    ...commandLines,
+    "",
+    "Global flags (accepted anywhere on the command line):",
+    `  ${ROCKSDB_LIB_FLAG} PATH   load librocksdb from PATH and nowhere else`,
+    "",
+    "Every config key is also a flag: --section.key=VALUE beats the file, which beats the default.",
+    "Exit status: 0 ok, 1 failure (one line on stderr), 2 usage error, 70 internal error (a bug).",
+    "",
+  ].join("\n");
+}
+
+/** Removes `--rocksdb-lib PATH` / `--rocksdb-lib=PATH` wherever it appears (D13). */
+function takeRocksLibFlag(argv: readonly string[]): { rest: string[]; rocksLibPath: string | undefined } {
+  const rest: string[] = [];
+  let rocksLibPath: string | undefined;
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    let value: string | undefined;
+    if (arg === ROCKSDB_LIB_FLAG) {
+      value = argv[index + 1];
+      index++;
+      if (value === undefined || value.startsWith("--")) {
+        throw new UsageError(`Flag ${ROCKSDB_LIB_FLAG} needs a value: ${ROCKSDB_LIB_FLAG} /path/to/librocksdb.so`);
+      }
+    } else if (arg.startsWith(`${ROCKSDB_LIB_FLAG}=`)) {
+      value = arg.slice(ROCKSDB_LIB_FLAG.length + 1);
+    } else {
+      rest.push(arg);
+      continue;
+    }
+    if (value === "") throw new UsageError(`Flag ${ROCKSDB_LIB_FLAG} needs a non-empty path`);
+    if (rocksLibPath !== undefined) throw new UsageError(`Flag ${ROCKSDB_LIB_FLAG} is given twice; give it once`);
+    rocksLibPath = value;
+  }
+  return { rest, rocksLibPath };
+}
+
+function findCommand(name: string): Command {
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (command !== undefined) return command;
+  throw new UsageError(`Unknown command "${name}": run fullhistory --help for the list of commands`);
+}
+
+async function dispatch(argv: readonly string[]): Promise<number> {
+  const { rest } = takeRocksLibFlag(argv);
+  const first = rest[0];
+  if (first === undefined) {
+    process.stderr.write(usageText());
+    return EXIT_USAGE;
+  }
+  if (first === "--help" || first === "-h" || first === "help") {
+    process.stdout.write(usageText());
+    return EXIT_OK;
+  }
+  if (first === "--version") {
+    process.stdout.write(`fullhistory ${version}\n`);
+    return EXIT_OK;
+  }
+  const command = first.startsWith("-") ? RUN_COMMAND : findCommand(first);
+  const commandArgv = first.startsWith("-") ? rest : rest.slice(1);
+  if (commandArgv.includes("--help") || commandArgv.includes("-h")) {
+    process.stdout.write(`${command.usage}\n`);
+    return EXIT_OK;
+  }
+  return command.run(commandArgv);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`fullhistory: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof FullhistoryError) {
+      process.stderr.write(`fullhistory: ${err.message}\n`);
+      return EXIT_FAILURE;
+    }
+    const detail = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
+    process.stderr.write(`fullhistory: internal error (a bug, please report it): ${detail}\n`);
+    return EXIT_BUG;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
