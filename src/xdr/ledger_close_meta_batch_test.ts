@@ -1,0 +1,95 @@
+import { describe, expect, test } from "bun:test";
+import { encodeLedgerBatch, expectedFixture, fixtureLedgers, fixturePath, readBatchObject } from "../../test/support/fixtures.ts";
+import { splitLedgerBatch } from "./ledger_close_meta_batch.ts";
+import { ledgerSeqOf } from "./ledger_seq_of.ts";
+import { XdrError } from "./xdr_error.ts";
+
+const TESTNET_997 = "testnet-997-999-datastore/FFFFFFFF--0-63999/FFFFFC1A--997.xdr.zst";
+
+/** Ledgers 997, 998, 999 (consecutive, LCM V1). */
+function testnetLedgers(): Uint8Array[] {
+  return ["testnet-997", "testnet-998", "testnet-999"].flatMap((name) => fixtureLedgers(expectedFixture(name)));
+}
+
+function splitError(bytes: Uint8Array): XdrError {
+  try {
+    splitLedgerBatch(bytes);
+  } catch (err) {
+    if (err instanceof XdrError) return err;
+    throw err;
+  }
+  throw new Error("splitLedgerBatch() accepted invalid bytes");
+}
+
+describe("splitLedgerBatch()", () => {
+  test("splits a real single-ledger Galexie object into the LCM at byte 12", () => {
+    const bytes = readBatchObject(fixturePath(TESTNET_997));
+    const batch = splitLedgerBatch(bytes);
+    expect<number>(batch.startSeq).toBe(997);
+    expect<number>(batch.endSeq).toBe(997);
+    expect(batch.ledgers).toHaveLength(1);
+    expect(batch.ledgers[0]!.byteOffset).toBe(12);
+    expect(batch.ledgers[0]!.length).toBe(bytes.length - 12);
+    expect(batch.ledgers[0]!.buffer).toBe(bytes.buffer); // a view, not a copy
+  });
+
+  test("splits the V2 (protocol 23) Galexie objects", () => {
+    for (const name of ["testnet-848581-v2", "testnet-848582-v2"]) {
+      const fixture = expectedFixture(name);
+      const batch = splitLedgerBatch(readBatchObject(fixturePath(fixture.file)));
+      expect<number[]>(batch.ledgers.map(ledgerSeqOf)).toEqual([fixture.ledgers[0]!.seq]);
+    }
+  });
+
+  test("splits a three-ledger batch back into the same bytes, in order", () => {
+    const ledgers = testnetLedgers();
+    const batch = splitLedgerBatch(encodeLedgerBatch({ startSeq: 997, endSeq: 999 }, ledgers));
+    expect(batch.ledgers).toEqual(ledgers);
+    expect<number[]>(batch.ledgers.map(ledgerSeqOf)).toEqual([997, 998, 999]);
+  });
+
+  test("rejects a count that disagrees with the range", () => {
+    const error = splitError(encodeLedgerBatch({ startSeq: 997, endSeq: 1000 }, testnetLedgers()));
+    expect(error.detail).toContain("holds 3 ledgers, want 4");
+    expect(error.byteOffset).toBe(8);
+  });
+
+  test("rejects endSequence before startSequence", () => {
+    const error = splitError(encodeLedgerBatch({ startSeq: 999, endSeq: 997 }, testnetLedgers()));
+    expect(error.detail).toContain("endSequence 997 is before startSequence 999");
+  });
+
+  test("rejects an element whose own header names another ledger, naming the ledger", () => {
+    const error = splitError(encodeLedgerBatch({ startSeq: 998, endSeq: 1000 }, testnetLedgers()));
+    expect(error.ledgerSeq).toBe(998);
+    expect(error.detail).toContain("element 0 is ledger 997, want 998");
+    expect(error.message).toContain("of ledger 998");
+  });
+
+  test("rejects bytes after the last ledger", () => {
+    const bytes = encodeLedgerBatch({ startSeq: 997, endSeq: 999 }, testnetLedgers());
+    const padded = new Uint8Array(bytes.length + 4);
+    padded.set(bytes);
+    expect(splitError(padded).detail).toContain("4 bytes follow the last ledger");
+  });
+
+  test("rejects a batch cut inside its second ledger, naming that ledger", () => {
+    const ledgers = testnetLedgers();
+    const bytes = encodeLedgerBatch({ startSeq: 997, endSeq: 999 }, ledgers);
+    const cut = 12 + ledgers[0]!.length + 1000;
+    const error = splitError(bytes.subarray(0, cut));
+    expect(error.ledgerSeq).toBe(998);
+    expect(error.byteOffset).toBeGreaterThanOrEqual(12 + ledgers[0]!.length);
+    expect(error.byteOffset).toBeLessThanOrEqual(cut);
+  });
+
+  test("rejects a header shorter than 12 bytes", () => {
+    expect(splitError(new Uint8Array(11)).detail).toContain("LedgerCloseMetaBatch is truncated");
+  });
+
+  test("rejects a count larger than the bytes could hold without looping over it", () => {
+    const bytes = encodeLedgerBatch({ startSeq: 0, endSeq: 0xffff_fffe }, []);
+    new DataView(bytes.buffer).setUint32(8, 0xffff_ffff);
+    expect(splitError(bytes).detail).toContain("more than its limit");
+  });
+});
