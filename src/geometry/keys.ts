@@ -11,6 +11,7 @@
  * @module
  */
 
+import { assert } from "../assert.ts";
 import { FatalError } from "../errors.ts";
 import { type ChunkId, type WindowId, CHUNK_ID_MAX, pad8 } from "./chunk.ts";
 import { type IndexCoverage, type WindowGeometry } from "./windows.ts";
@@ -48,11 +49,14 @@ export class CatalogKeyError extends FatalError {
 
 /** `chunk:{c}:{kind}`. */
 export function chunkKey(chunkId: ChunkId, kind: ArtifactKind): string {
+  assert(chunkId <= CHUNK_ID_MAX, `chunk ${chunkId} exceeds ${CHUNK_ID_MAX}: parseChunkKey would reject its key`);
   return `${CHUNK_KEY_PREFIX}${pad8(chunkId)}:${kind}`;
 }
 
 /** `index:{w}:{lo}:{hi}`; the prefix of one window's coverages is `indexKeyPrefix(w)`. */
 export function indexKey(coverage: IndexCoverage): string {
+  assert(coverage.lo <= coverage.hi, `coverage [${coverage.lo}, ${coverage.hi}] is reversed (reference §2.2)`);
+  assert(coverage.hi <= CHUNK_ID_MAX, `coverage hi ${coverage.hi} exceeds ${CHUNK_ID_MAX}: parseIndexKey would reject its key`);
   return `${indexKeyPrefix(coverage.windowId)}${pad8(coverage.lo)}:${pad8(coverage.hi)}`;
 }
 
@@ -63,6 +67,7 @@ export function indexKeyPrefix(windowId: WindowId): string {
 
 /** `hot:chunk:{c}`. */
 export function hotKey(chunkId: ChunkId): string {
+  assert(chunkId <= CHUNK_ID_MAX, `chunk ${chunkId} exceeds ${CHUNK_ID_MAX}: parseHotKey would reject its key`);
   return `${HOT_KEY_PREFIX}${pad8(chunkId)}`;
 }
 

@@ -18,7 +18,7 @@
  */
 
 import { join } from "node:path";
-import { type ChunkId, type WindowId, bucketOf, pad5, pad8 } from "./chunk.ts";
+import { type ChunkId, type WindowId, bucketOf, CHUNK_ID_MAX, pad5, pad8 } from "./chunk.ts";
 import { type ArtifactKind, chunkKey, hotKey, indexKey } from "./keys.ts";
 import { type IndexCoverage, type WindowGeometry } from "./windows.ts";
 
@@ -135,6 +135,7 @@ export class Layout {
     const match = fileRe.exec(fileName);
     if (match === null || !/^\d{5}$/.test(bucketName)) return undefined;
     const chunkId = Number(match[1]) as ChunkId;
+    if (chunkId > CHUNK_ID_MAX) return undefined; // no key names it: a stray, like the parsers say (D2)
     if (pad5(bucketOf(chunkId)) !== bucketName) return undefined;
     return chunkKey(chunkId, kind);
   }
@@ -146,6 +147,7 @@ export class Layout {
     if (match === null || !/^\d{8}$/.test(windowName)) return undefined;
     const coverage = { windowId: Number(windowName) as WindowId, lo: Number(match[1]) as ChunkId, hi: Number(match[2]) as ChunkId };
     if (coverage.lo > coverage.hi) return undefined;
+    if (coverage.hi > CHUNK_ID_MAX) return undefined;
     if (this.windows.windowOf(coverage.lo) !== coverage.windowId) return undefined;
     if (this.windows.windowOf(coverage.hi) !== coverage.windowId) return undefined;
     return indexKey(coverage);
@@ -154,6 +156,8 @@ export class Layout {
   #hotDirKey(parts: string[]): string | undefined {
     if (parts.length !== 1) return undefined;
     const match = /^(\d{8})$/.exec(parts[0]!);
-    return match === null ? undefined : hotKey(Number(match[1]) as ChunkId);
+    if (match === null) return undefined;
+    const chunkId = Number(match[1]) as ChunkId;
+    return chunkId > CHUNK_ID_MAX ? undefined : hotKey(chunkId);
   }
 }
