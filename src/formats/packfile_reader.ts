@@ -1,0 +1,298 @@
+/**
+ * Packfile v1 reader (reference §8.2, D5; txindex.md Appendix B). Bytes read are input (R4):
+ *
+ * Open = ONE tail read of min(256 KiB, size) holding the trailer, usually the offset index and the
+ * appData too (one more read only when they do not fit). It validates the trailer
+ * (`decodePackTrailer`), that the file is the expected kind (format, itemsPerRecord), the sizes
+ * (indexBase = size − 76 − appData − index ≥ 0, recordCount bounded by indexSize — the OOM guard),
+ * the index CRC and that the record sizes sum to indexBase exactly.
+ *
+ * Reads: `readItem(i)` is one positioned read of record ⌊i / ipr⌋ plus a decode; `items(from, end)`
+ * and `itemsAt(indexes)` coalesce neighbouring records into reads of at most 1 MiB. Each record is
+ * checked on the way: the item-size index CRC (ipr > 1), the codec's own integrity check, and that
+ * the sizes cover the decoded payload exactly. Every failure is a `CorruptFileError` naming the file
+ * and the record. Items returned are views into freshly read memory and stay valid.
+ * @module
+ */
+
+import * as fs from "node:fs";
+import { assert } from "../assert.ts";
+import { crc32c } from "./crc32c.ts";
+import { CorruptFileError } from "./corrupt_file_error.ts";
+import { fileSystemCall } from "./file_io_error.ts";
+import { decodeForGroup } from "./for_group.ts";
+import { decodeOffsetIndex } from "./packfile_offset_index.ts";
+import { decodePackTrailer, hex32, PACK_TRAILER_BYTES, type PackTrailer } from "./packfile_trailer.ts";
+import { type RecordCodec, RecordDecodeError } from "./record_codec.ts";
+
+/** The speculative tail read on open (§8.2). */
+const TAIL_READ_BYTES = 256 * 1024;
+/** Coalesced reads stop growing at this size; a larger single record is read alone (§8.2). */
+const COALESCED_READ_BYTES_MAX = 1024 * 1024;
+const CRC_BYTES = 4;
+
+/** What the caller expects the file to be; a file that is anything else is rejected on open. */
+export interface PackfileReaderOptions {
+  format: number;
+  itemsPerRecord: number;
+  codec: RecordCodec;
+}
+
+/** Opens and validates `path`. Throws `CorruptFileError` for bad bytes, `FileIoError` for I/O. */
+export function openPackfile(path: string, options: PackfileReaderOptions): PackfileReader {
+  const fd = fileSystemCall(path, "open", () => fs.openSync(path, "r"));
+  try {
+    return readTail(path, fd, options);
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
+
+function readTail(path: string, fd: number, options: PackfileReaderOptions): PackfileReader {
+  const fileBytes = fileSystemCall(path, "stat", () => fs.fstatSync(fd).size);
+  if (fileBytes < PACK_TRAILER_BYTES) {
+    throw new CorruptFileError(path, `file is ${fileBytes} bytes, shorter than the ${PACK_TRAILER_BYTES}-byte trailer`);
+  }
+  const tailBytes = Math.min(TAIL_READ_BYTES, fileBytes);
+  const tail = readExactly(path, fd, { byteOffset: fileBytes - tailBytes, byteCount: tailBytes, what: "tail" });
+  const trailer = decodePackTrailer(tail.subarray(tailBytes - PACK_TRAILER_BYTES), path);
+  if (trailer.format !== options.format || trailer.itemsPerRecord !== options.itemsPerRecord) {
+    throw new CorruptFileError(
+      path,
+      `holds format ${hex32(trailer.format)} at ${trailer.itemsPerRecord} items per record, ` +
+        `want format ${hex32(options.format)} at ${options.itemsPerRecord}`,
+    );
+  }
+  const indexBase = fileBytes - PACK_TRAILER_BYTES - trailer.appDataBytes - trailer.indexBytes;
+  if (indexBase < 0) {
+    throw new CorruptFileError(
+      path,
+      `trailer claims a ${trailer.indexBytes}-byte index and ${trailer.appDataBytes} bytes of appData, ` +
+        `more than the ${fileBytes}-byte file holds`,
+    );
+  }
+  const metaBytes = trailer.indexBytes + trailer.appDataBytes;
+  const meta =
+    metaBytes + PACK_TRAILER_BYTES <= tailBytes
+      ? tail.subarray(tailBytes - PACK_TRAILER_BYTES - metaBytes, tailBytes - PACK_TRAILER_BYTES)
+      : readExactly(path, fd, { byteOffset: indexBase, byteCount: metaBytes, what: "offset index and appData" });
+  const recordOffsets = decodeOffsetIndex(meta.subarray(0, trailer.indexBytes), {
+    recordCount: trailer.recordCount,
+    indexBase,
+    path,
+  });
+  const appData = meta.slice(trailer.indexBytes);
+  return new PackfileReader({ path, fd, codec: options.codec, trailer, recordOffsets, appData });
+}
+
+/** An open, validated packfile. Synchronous positioned reads; `close()` when done. */
+export class PackfileReader {
+  readonly path: string;
+  readonly trailer: PackTrailer;
+  /** The appData section (empty when none). */
+  readonly appData: Uint8Array;
+  readonly #fd: number;
+  readonly #codec: RecordCodec;
+  /** recordCount + 1 absolute record start offsets; the last is indexBase. */
+  readonly #recordOffsets: Float64Array;
+  #open = true;
+
+  /** Use `openPackfile`. */
+  constructor(parts: {
+    path: string;
+    fd: number;
+    codec: RecordCodec;
+    trailer: PackTrailer;
+    recordOffsets: Float64Array;
+    appData: Uint8Array;
+  }) {
+    this.path = parts.path;
+    this.#fd = parts.fd;
+    this.#codec = parts.codec;
+    this.trailer = parts.trailer;
+    this.#recordOffsets = parts.recordOffsets;
+    this.appData = parts.appData;
+  }
+
+  get itemCount(): number {
+    return this.trailer.totalItems;
+  }
+
+  /** Item `itemIndex`: one read of its record, decoded. */
+  readItem(itemIndex: number): Uint8Array {
+    this.#assertItemIndex(itemIndex);
+    const ipr = this.trailer.itemsPerRecord;
+    const recordIndex = Math.floor(itemIndex / ipr);
+    const stored = this.#readRecords(recordIndex, recordIndex + 1);
+    return this.#decodeRecord(recordIndex, stored)[itemIndex - recordIndex * ipr]!;
+  }
+
+  /** Items [fromItem, endItem) in order, reading neighbouring records together (≤ 1 MiB per read). */
+  *items(fromItem: number, endItem: number): Generator<Uint8Array> {
+    assert(fromItem <= endItem, `item range [${fromItem}, ${endItem}) is reversed`);
+    if (fromItem === endItem) return;
+    this.#assertItemIndex(fromItem);
+    this.#assertItemIndex(endItem - 1);
+    const ipr = this.trailer.itemsPerRecord;
+    const firstRecord = Math.floor(fromItem / ipr);
+    const lastRecord = Math.floor((endItem - 1) / ipr);
+    for (const [recordIndex, items] of this.#recordsInRuns(firstRecord, lastRecord, () => true)) {
+      const firstItem = recordIndex * ipr;
+      const from = Math.max(fromItem - firstItem, 0);
+      const end = Math.min(endItem - firstItem, items.length);
+      for (let local = from; local < end; local++) yield items[local]!;
+    }
+  }
+
+  /**
+   * The items at `itemIndexes` (strictly ascending), in that order. Records holding none of them
+   * are not read; runs of needed neighbouring records are read together (≤ 1 MiB per read).
+   */
+  *itemsAt(itemIndexes: ArrayLike<number>): Generator<Uint8Array> {
+    if (itemIndexes.length === 0) return;
+    for (let i = 0; i < itemIndexes.length; i++) {
+      this.#assertItemIndex(itemIndexes[i]!);
+      if (i > 0) assert(itemIndexes[i - 1]! < itemIndexes[i]!, `item indexes not strictly ascending at ${i}`);
+    }
+    const ipr = this.trailer.itemsPerRecord;
+    const needed = new Set<number>();
+    for (let i = 0; i < itemIndexes.length; i++) needed.add(Math.floor(itemIndexes[i]! / ipr));
+    const firstRecord = Math.floor(itemIndexes[0]! / ipr);
+    const lastRecord = Math.floor(itemIndexes[itemIndexes.length - 1]! / ipr);
+    let next = 0;
+    for (const [recordIndex, items] of this.#recordsInRuns(firstRecord, lastRecord, (r) => needed.has(r))) {
+      const firstItem = recordIndex * ipr;
+      while (next < itemIndexes.length && itemIndexes[next]! < firstItem + items.length) {
+        yield items[itemIndexes[next]! - firstItem]!;
+        next++;
+      }
+    }
+    assert(next === itemIndexes.length, `yielded ${next} of ${itemIndexes.length} requested items`);
+  }
+
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    fileSystemCall(this.path, "close", () => fs.closeSync(this.#fd));
+  }
+
+  /**
+   * Decoded records in [firstRecord, lastRecord] for which `wanted` holds, ascending. Wanted
+   * neighbours are fetched in one read while the run stays ≤ 1 MiB.
+   */
+  *#recordsInRuns(
+    firstRecord: number,
+    lastRecord: number,
+    wanted: (recordIndex: number) => boolean,
+  ): Generator<[number, Uint8Array[]]> {
+    const offsets = this.#recordOffsets;
+    let record = firstRecord;
+    while (record <= lastRecord) {
+      if (!wanted(record)) {
+        record++;
+        continue;
+      }
+      let runEnd = record + 1; // exclusive
+      while (
+        runEnd <= lastRecord &&
+        wanted(runEnd) &&
+        offsets[runEnd + 1]! - offsets[record]! <= COALESCED_READ_BYTES_MAX
+      ) {
+        runEnd++;
+      }
+      const run = this.#readRecords(record, runEnd);
+      const runStart = offsets[record]!;
+      for (let r = record; r < runEnd; r++) {
+        const stored = run.subarray(offsets[r]! - runStart, offsets[r + 1]! - runStart);
+        yield [r, this.#decodeRecord(r, stored)];
+      }
+      record = runEnd;
+    }
+  }
+
+  /** The stored bytes of records [firstRecord, endRecord) in one positioned read. */
+  #readRecords(firstRecord: number, endRecord: number): Uint8Array {
+    assert(this.#open, `read from closed packfile "${this.path}"`);
+    const byteOffset = this.#recordOffsets[firstRecord]!;
+    const byteCount = this.#recordOffsets[endRecord]! - byteOffset;
+    return readExactly(this.path, this.#fd, { byteOffset, byteCount, what: `records ${firstRecord}..${endRecord - 1}` });
+  }
+
+  /** Splits one stored record into its items, validating it (module doc). */
+  #decodeRecord(recordIndex: number, stored: Uint8Array): Uint8Array[] {
+    const where = `record ${recordIndex} at byte ${this.#recordOffsets[recordIndex]}`;
+    const ipr = this.trailer.itemsPerRecord;
+    if (ipr === 1) return [this.#decodePayload(stored, where)];
+    const itemCount = Math.min(ipr, this.trailer.totalItems - recordIndex * ipr);
+    if (stored.length < CRC_BYTES) {
+      throw new CorruptFileError(this.path, `${where}: ${stored.length} bytes, too short for an item-size index`);
+    }
+    const sizeIndexEnd = stored.length - CRC_BYTES;
+    const sizes = new Uint32Array(itemCount);
+    const sizeIndexBytes = decodeForGroup(stored.subarray(0, sizeIndexEnd), sizes, {
+      path: this.path,
+      where: `${where} item-size index`,
+    });
+    const storedCrc = new DataView(stored.buffer, stored.byteOffset + sizeIndexEnd, CRC_BYTES).getUint32(0, true);
+    const computedCrc = crc32c(stored.subarray(sizeIndexEnd - sizeIndexBytes, sizeIndexEnd));
+    if (storedCrc !== computedCrc) {
+      throw new CorruptFileError(this.path, `${where}: item-size index CRC32C ${hex32(storedCrc)}, computed ${hex32(computedCrc)}`);
+    }
+    const payload = this.#decodePayload(stored.subarray(0, sizeIndexEnd - sizeIndexBytes), where);
+    const items: Uint8Array[] = [];
+    let byteOffset = 0;
+    for (let i = 0; i < itemCount; i++) {
+      const end = byteOffset + sizes[i]!;
+      if (end > payload.length) {
+        throw new CorruptFileError(this.path, `${where}: item ${i} ends at byte ${end} of a ${payload.length}-byte payload`);
+      }
+      items.push(payload.subarray(byteOffset, end));
+      byteOffset = end;
+    }
+    if (byteOffset !== payload.length) {
+      throw new CorruptFileError(this.path, `${where}: item sizes sum to ${byteOffset}, payload is ${payload.length} bytes`);
+    }
+    return items;
+  }
+
+  #decodePayload(stored: Uint8Array, where: string): Uint8Array {
+    try {
+      return this.#codec.decode(stored);
+    } catch (err) {
+      if (!(err instanceof RecordDecodeError)) throw err;
+      throw new CorruptFileError(this.path, `${where}: ${this.#codec.name} decode failed: ${err.message}`, { cause: err });
+    }
+  }
+
+  #assertItemIndex(itemIndex: number): void {
+    assert(Number.isInteger(itemIndex), `item index ${itemIndex} is not an integer`);
+    assert(itemIndex >= 0, `item index ${itemIndex} is negative`);
+    assert(itemIndex < this.trailer.totalItems, `item index ${itemIndex} is past the last item ${this.trailer.totalItems - 1}`);
+  }
+}
+
+/** Reads exactly `byteCount` bytes at `byteOffset` into fresh memory; a short file is corrupt. */
+function readExactly(
+  path: string,
+  fd: number,
+  request: { byteOffset: number; byteCount: number; what: string },
+): Uint8Array {
+  const bytes = new Uint8Array(request.byteCount);
+  let done = 0;
+  // Every pass reads ≥ 1 byte or throws, so the loop ends within byteCount passes.
+  while (done < request.byteCount) {
+    const count = fileSystemCall(path, "read", () =>
+      fs.readSync(fd, bytes, done, request.byteCount - done, request.byteOffset + done),
+    );
+    if (count === 0) {
+      throw new CorruptFileError(
+        path,
+        `file ends at byte ${request.byteOffset + done} while reading ${request.what} ` +
+          `(${request.byteCount} bytes at byte ${request.byteOffset})`,
+      );
+    }
+    done += count;
+  }
+  return bytes;
+}
