@@ -12,7 +12,7 @@
 import { type FFIFunction, type Library, dlopen } from "bun:ffi";
 import { LIBC, RTLD_NOW, lastDlError, loadedPathOf, pointerOrNull } from "./_libc.ts";
 
-/** One failed candidate and glibc's (or Bun's, for a missing symbol) reason. */
+/** One failed candidate and glibc's (or Bun's, for a missing symbol) reason, which names the file. */
 export interface LibraryAttempt {
   readonly candidate: string;
   readonly reason: string;
@@ -41,7 +41,7 @@ export function openFirstLibrary<Symbols extends Record<string, FFIFunction>>(
     } catch (err) {
       // Bun throws when a symbol is missing (e.g. a librocksdb too old for our table): record it
       // as this candidate's reason and try the next one; the caller reports every attempt.
-      attempts.push({ candidate, reason: `${libraryPath}: ${err instanceof Error ? err.message : String(err)}` });
+      attempts.push({ candidate, reason: err instanceof Error ? err.message : String(err) });
     } finally {
       // Bun holds its own reference when it succeeded; the probe's reference is no longer needed.
       LIBC.dlclose(probe);

@@ -97,10 +97,11 @@ export function loadRocksLibrary(options: { explicitPath?: string } = {}): { lib
 }
 
 function libraryLoadError(explicitPath: string | undefined, attempts: readonly LibraryAttempt[]): RocksDbLoadError {
-  const tried = attempts.map((attempt) => `"${attempt.candidate}": ${attempt.reason}`).join("; ");
+  // glibc's dlerror() and Bun's missing-symbol message both start with or name the file tried.
+  const tried = attempts.map((attempt) => attempt.reason).join("; ");
   if (explicitPath !== undefined) {
     return new RocksDbLoadError(
-      `Cannot load librocksdb from --rocksdb-lib "${explicitPath}" (${tried}); ` +
+      `Cannot load librocksdb from --rocksdb-lib "${explicitPath}": ${tried}; ` +
         `fix the path, or drop the flag to search the system library paths`,
     );
   }

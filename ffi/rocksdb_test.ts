@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvariantError } from "../src/assert.ts";
@@ -7,6 +7,7 @@ import {
   type Db,
   RocksDbClosedError,
   RocksDbError,
+  RocksDbLoadError,
   batchCount,
   batchDelete,
   batchPut,
@@ -18,6 +19,7 @@ import {
   flushDb,
   get,
   lastEntry,
+  loadRocksLibrary,
   openDb,
   put,
   scanPrefix,
@@ -358,5 +360,76 @@ describe("closeDb()", () => {
   test("releases RocksDB's LOCK so the database can be opened again", () => {
     closeDb(open("db"));
     expect(open("db").readOnly).toBe(false);
+  });
+});
+
+// The loader keeps its first result for the life of the process, so each scenario runs in a fresh
+// `bun` child with a controlled cwd; the child prints one JSON line.
+async function loadInChild(calls: readonly { explicitPath?: string }[], cwd: string): Promise<unknown[]> {
+  const script = `
+    import { loadRocksLibrary } from ${JSON.stringify(join(import.meta.dir, "rocksdb.ts"))};
+    const results = [];
+    for (const options of ${JSON.stringify(calls)}) {
+      try { results.push(loadRocksLibrary(options)); }
+      catch (err) { results.push({ error: err.name, message: err.message }); }
+    }
+    console.log(JSON.stringify(results));`;
+  const child = Bun.spawn([process.execPath, "-e", script], { cwd, stdout: "pipe", stderr: "inherit" });
+  const output = await new Response(child.stdout).text();
+  expect(await child.exited).toBe(0);
+  return JSON.parse(output) as unknown[];
+}
+
+describe("loadRocksLibrary()", () => {
+  const debianLibrary = realpathSync("/usr/lib/x86_64-linux-gnu/librocksdb.so.7.8");
+
+  test("the default order finds Debian's librocksdb.so.7.8 first", async () => {
+    const [result] = await loadInChild([{}], tempDir);
+    expect(realpathSync((result as { libraryPath: string }).libraryPath)).toBe(debianLibrary);
+  });
+
+  test("the default search never loads a same-named file from the cwd (bun-ffi.md §2.1)", async () => {
+    for (const soname of ["librocksdb.so.7.8", "librocksdb.so", "librocksdb.so.10"]) writeFileSync(join(tempDir, soname), "not a library");
+    const [result] = await loadInChild([{}], tempDir);
+    expect(realpathSync((result as { libraryPath: string }).libraryPath)).toBe(debianLibrary);
+  });
+
+  test("a missing explicit path fails naming it and never falls back", async () => {
+    const missing = join(tempDir, "nope", "librocksdb.so");
+    const [result] = await loadInChild([{ explicitPath: missing }], tempDir);
+    expect(result).toEqual({
+      error: "RocksDbLoadError",
+      message:
+        `Cannot load librocksdb from --rocksdb-lib "${missing}": ${missing}: cannot open shared object file: No such file or directory; ` +
+        "fix the path, or drop the flag to search the system library paths",
+    });
+  });
+
+  test("an explicit relative path is taken from the cwd and glibc's real reason is reported", async () => {
+    writeFileSync(join(tempDir, "librocksdb.so.7.8"), "x");
+    const [result] = await loadInChild([{ explicitPath: "librocksdb.so.7.8" }], tempDir);
+    expect((result as { message: string }).message).toContain(`"${join(tempDir, "librocksdb.so.7.8")}": ${join(tempDir, "librocksdb.so.7.8")}: file too short;`);
+  });
+
+  test("an explicit library without the RocksDB symbols is rejected naming the missing symbol", async () => {
+    const [result] = await loadInChild([{ explicitPath: "/usr/lib/x86_64-linux-gnu/libz.so.1" }], tempDir);
+    expect((result as { message: string }).message).toContain('Symbol "rocksdb_options_create" not found');
+  });
+
+  test("the first call wins: the same explicit path again is fine, a different one is an error", async () => {
+    const results = await loadInChild([{ explicitPath: debianLibrary }, { explicitPath: debianLibrary }, {}, { explicitPath: "/other/librocksdb.so" }], tempDir);
+    expect(results.slice(0, 3)).toEqual([{ libraryPath: debianLibrary }, { libraryPath: debianLibrary }, { libraryPath: debianLibrary }]);
+    expect(results[3]).toEqual({
+      error: "RocksDbLoadError",
+      message:
+        `Cannot load librocksdb from "/other/librocksdb.so": "${debianLibrary}" is already loaded in this process ` +
+        "and a process can use only one; pass the library path before anything opens a database",
+    });
+  });
+
+  test("an explicit path after a database was opened (lazy default load) is an error in this process", () => {
+    open("db");
+    expect(() => loadRocksLibrary({ explicitPath: "/usr/lib/x86_64-linux-gnu/librocksdb.so.7.8" })).toThrow(RocksDbLoadError);
+    expect(loadRocksLibrary().libraryPath).toMatch(/librocksdb\.so\.7\.8$/);
   });
 });
