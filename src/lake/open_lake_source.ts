@@ -1,0 +1,94 @@
+/**
+ * `[backfill.datastore]` + `[backfill.bsb]` + the network passphrase → a `LedgerSource` (D3, D12).
+ * Takes plain values, not the config object, so it is testable alone. Params are strict, like the
+ * rest of the config: an unknown or missing param is an error naming it and what is allowed.
+ *
+ *   type = "Filesystem"   params: destination_path
+ *   type = "S3"           params: destination_bucket_path, region, endpoint_url,
+ *                                 access_key_id, secret_access_key
+ * @module
+ */
+
+import { unreachable } from "../assert.ts";
+import { type ConfiguredSchema } from "./datastore_manifest.ts";
+import { openDatastoreSource } from "./datastore_source.ts";
+import { openFilesystemStore } from "./filesystem_store.ts";
+import { LakeConfigError } from "./lake_errors.ts";
+import { type LedgerSource } from "./ledger_source.ts";
+import { type ObjectStore } from "./object_store.ts";
+import { openS3Store } from "./s3_store.ts";
+
+export type DatastoreType = "Filesystem" | "S3";
+
+/** The lake settings in plain units. */
+export interface LakeSourceOptions {
+  readonly type: DatastoreType;
+  readonly params: Readonly<Record<string, string>>;
+  readonly schema: ConfiguredSchema;
+  /** `[backfill.bsb]`: buffer_size, num_workers, max_retries, retry_wait (ms). */
+  readonly bsb: {
+    readonly bufferSize: number;
+    readonly numWorkers: number;
+    readonly maxRetries: number;
+    readonly retryWaitMs: number;
+  };
+  readonly networkPassphrase: string;
+}
+
+const PARAMS_OF_TYPE: Readonly<Record<DatastoreType, { required: readonly string[]; optional: readonly string[] }>> = {
+  Filesystem: { required: ["destination_path"], optional: [] },
+  S3: {
+    required: ["destination_bucket_path"],
+    optional: ["region", "endpoint_url", "access_key_id", "secret_access_key"],
+  },
+};
+
+/** Opens the store of `options.type`, reads the manifest and checks the network. */
+export async function openLakeSource(options: LakeSourceOptions): Promise<LedgerSource> {
+  checkParams(options.type, options.params);
+  const store = await openStore(options.type, options.params);
+  return openDatastoreSource(store, {
+    networkPassphrase: options.networkPassphrase,
+    schema: options.schema,
+    prefetch: {
+      bufferSize: options.bsb.bufferSize,
+      workerCount: options.bsb.numWorkers,
+      maxRetries: options.bsb.maxRetries,
+      retryWaitMs: options.bsb.retryWaitMs,
+    },
+    storeKind: options.type,
+  });
+}
+
+async function openStore(type: DatastoreType, params: Readonly<Record<string, string>>): Promise<ObjectStore> {
+  switch (type) {
+    case "Filesystem":
+      return openFilesystemStore({ destinationPath: params["destination_path"]! });
+    case "S3":
+      return openS3Store({
+        destinationBucketPath: params["destination_bucket_path"]!,
+        region: params["region"],
+        endpointUrl: params["endpoint_url"],
+        accessKeyId: params["access_key_id"],
+        secretAccessKey: params["secret_access_key"],
+      });
+    default:
+      return unreachable(type);
+  }
+}
+
+function checkParams(type: DatastoreType, params: Readonly<Record<string, string>>): void {
+  const { required, optional } = PARAMS_OF_TYPE[type];
+  const allowed = [...required, ...optional];
+  for (const name of Object.keys(params)) {
+    if (allowed.includes(name)) continue;
+    throw new LakeConfigError(
+      `Unknown [backfill.datastore.params] key "${name}" for type "${type}": allowed are ${allowed.join(", ")}`,
+    );
+  }
+  for (const name of required) {
+    const value = params[name];
+    if (value !== undefined && value !== "") continue;
+    throw new LakeConfigError(`Missing [backfill.datastore.params] ${name}: type "${type}" requires it`);
+  }
+}
