@@ -6,8 +6,9 @@ import { InvariantError } from "../assert.ts";
 import { type ChunkId } from "../geometry/chunk.ts";
 import { type CatalogFixture, openCatalogFixture, removeCatalogFixture } from "../../test/support/catalog_fixture.ts";
 import { hotState } from "./hot_reads.ts";
-import { type HotDbOpener, discardHotDbForChunk, HotVolumeLostError, openHotDbForChunk } from "./hot_bracket.ts";
-import { writeSynced } from "./_store.ts";
+import { closeCatalog, openCatalog } from "./catalog.ts";
+import { type HotDbOpener, discardHotDbForChunk, HotBracketError, HotVolumeLostError, openHotDbForChunk } from "./hot_bracket.ts";
+import { CatalogWriteError, writeSynced } from "./_store.ts";
 
 let fixture: CatalogFixture;
 beforeEach(() => {
@@ -119,4 +120,40 @@ test("discardHotDbForChunk() of a chunk with no key leaves a stray dir alone", (
   mkdirSync(fixture.layout.hotDbDir(chunk5));
   discardHotDbForChunk(fixture.catalog, chunk5);
   expect(existsSync(fixture.layout.hotDbDir(chunk5))).toBe(true);
+});
+
+test("openHotDbForChunk() closes the new DB when flipping the key to ready fails", () => {
+  const closedDbs: Db[] = [];
+  const opener: HotDbOpener<Db> = {
+    open: (dir, options) => {
+      const db = rocksOpener.open(dir, options);
+      closeCatalog(fixture.catalog); // the catalog goes away between create and the ready flip
+      return db;
+    },
+    close: (db) => {
+      closedDbs.push(db);
+      closeDb(db);
+    },
+  };
+  expect(() => openHotDbForChunk(fixture.catalog, chunk5, opener)).toThrow(CatalogWriteError);
+  expect(closedDbs).toHaveLength(1);
+  fixture.catalog = openCatalog(fixture.layout, { readOnly: false });
+  expect(hotState(fixture.catalog, chunk5)).toBe("transient");
+});
+
+test("openHotDbForChunk() reports both failures when the ready flip and the close both fail", () => {
+  let opened: Db | undefined;
+  const opener: HotDbOpener<Db> = {
+    open: (dir, options) => {
+      opened = rocksOpener.open(dir, options);
+      closeCatalog(fixture.catalog);
+      return opened;
+    },
+    close: () => {
+      throw new Error("close failed");
+    },
+  };
+  expect(() => openHotDbForChunk(fixture.catalog, chunk5, opener)).toThrow(HotBracketError);
+  closeDb(opened!);
+  fixture.catalog = openCatalog(fixture.layout, { readOnly: false });
 });
