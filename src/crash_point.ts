@@ -45,6 +45,7 @@ export const CRASH_POINTS = [
   "hot.discard.synced",
   "hot.discard.deleted",
 ] as const;
+/** One name from `CRASH_POINTS`; `crashPoint` accepts nothing else. */
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 /** The environment variable that arms one crash point (D14). */
