@@ -28,8 +28,9 @@ import {
 } from "../src/catalog/write_protocol.ts";
 import { type ChunkId } from "../src/geometry/chunk.ts";
 import { ARTIFACT_KINDS, chunkKey } from "../src/geometry/keys.ts";
-import { type StorageRoots, Layout, STORAGE_ROOT_NAMES } from "../src/geometry/layout.ts";
-import { WindowGeometry } from "../src/geometry/windows.ts";
+import { type Layout } from "../src/geometry/layout.ts";
+import { CHUNKS_PER_WINDOW } from "../src/geometry/windows.ts";
+import { fixtureLayout } from "../test/support/catalog_fixture.ts";
 
 const PROTOCOL_CHUNK_COUNT = 600;
 const SWEEP_REF_COUNT = 3000;
@@ -39,9 +40,7 @@ const FILE_BYTES = new Uint8Array(4096).fill(7);
 const encoder = new TextEncoder();
 
 function makeLayout(dataDir: string): Layout {
-  const roots = Object.fromEntries(STORAGE_ROOT_NAMES.map((name) => [name, join(dataDir, name)])) as unknown as StorageRoots;
-  for (const name of STORAGE_ROOT_NAMES) mkdirSync(roots[name], { recursive: true });
-  return new Layout(roots, new WindowGeometry());
+  return fixtureLayout(dataDir, { chunksPerWindow: CHUNKS_PER_WINDOW });
 }
 
 function report(name: string, value: number, floor: number, unit: string): void {
