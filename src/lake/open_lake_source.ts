@@ -45,8 +45,7 @@ const PARAMS_OF_TYPE: Readonly<Record<DatastoreType, { required: readonly string
 
 /** Opens the store of `options.type`, reads the manifest and checks the network. */
 export async function openLakeSource(options: LakeSourceOptions): Promise<LedgerSource> {
-  checkParams(options.type, options.params);
-  const store = await openStore(options.type, options.params);
+  const store = await openLakeStore(options.type, options.params);
   return openDatastoreSource(store, {
     networkPassphrase: options.networkPassphrase,
     schema: options.schema,
@@ -60,7 +59,9 @@ export async function openLakeSource(options: LakeSourceOptions): Promise<Ledger
   });
 }
 
-async function openStore(type: DatastoreType, params: Readonly<Record<string, string>>): Promise<ObjectStore> {
+/** The object store of one datastore type, after checking its params. */
+export async function openLakeStore(type: DatastoreType, params: Readonly<Record<string, string>>): Promise<ObjectStore> {
+  checkParams(type, params);
   switch (type) {
     case "Filesystem":
       return openFilesystemStore({ destinationPath: params["destination_path"]! });
