@@ -5,7 +5,9 @@
  * @module
  */
 
-import { UsageError } from "../errors.ts";
+import { parseConfigArgs } from "../config/config_args.ts";
+import { loadConfig } from "../config/load_config.ts";
+import { CHECK_CONFIG_COMMAND } from "./check_config_command.ts";
 
 /** One subcommand: `fullhistory <name> [args]`. */
 export interface Command {
@@ -35,13 +37,12 @@ export const RUN_COMMAND: Command = {
     "  Backfill the retention window, follow the lake's tip and serve reads.",
   ].join("\n"),
   async run(argv) {
-    if (!argv.includes("--config") && !argv.some((arg) => arg.startsWith("--config="))) {
-      throw new UsageError("Missing --config: pass the path of your fullhistory.toml (fullhistory --config FILE)");
-    }
-    process.stderr.write("fullhistory: the daemon is not built yet; nothing was started\n");
+    const { configPath, overrides } = parseConfigArgs(argv);
+    await loadConfig(configPath, { overrides });
+    process.stderr.write(`fullhistory: the config "${configPath}" is valid, but the daemon is not built yet; nothing was started\n`);
     return EXIT_NOT_BUILT;
   },
 };
 
 /** Every subcommand, in `--help` order. */
-export const COMMANDS: readonly Command[] = [RUN_COMMAND];
+export const COMMANDS: readonly Command[] = [RUN_COMMAND, CHECK_CONFIG_COMMAND];

@@ -11,6 +11,7 @@
  */
 
 import { version } from "../../package.json";
+import { loadRocksLibrary } from "../../ffi/rocksdb.ts";
 import { FullhistoryError, UsageError } from "../errors.ts";
 import { type Command, COMMANDS, RUN_COMMAND } from "./commands.ts";
 
@@ -78,7 +79,7 @@ function findCommand(name: string): Command {
 }
 
 async function dispatch(argv: readonly string[]): Promise<number> {
-  const { rest } = takeRocksLibFlag(argv);
+  const { rest, rocksLibPath } = takeRocksLibFlag(argv);
   const first = rest[0];
   if (first === undefined) {
     process.stderr.write(usageText());
@@ -98,6 +99,9 @@ async function dispatch(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${command.usage}\n`);
     return EXIT_OK;
   }
+  // Load the operator's library now, before any command opens a database: the loader's first
+  // call wins and an explicit path never falls back (D13). Without the flag, loading stays lazy.
+  if (rocksLibPath !== undefined) loadRocksLibrary({ explicitPath: rocksLibPath });
   return command.run(commandArgv);
 }
 
