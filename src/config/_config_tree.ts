@@ -16,19 +16,19 @@ export type ConfigNode =
   | { kind: "integer" }
   | { kind: "string" };
 
-function nodeOf(schema: z.ZodType, path: string): ConfigNode {
+function nodeOf(schema: z.core.$ZodType, path: string): ConfigNode {
   if (schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault || schema instanceof z.ZodOptional) {
-    return nodeOf(schema.unwrap() as z.ZodType, path);
+    return nodeOf(schema.unwrap(), path);
   }
-  if (schema instanceof z.ZodPipe) return nodeOf(schema.in as z.ZodType, path);
+  if (schema instanceof z.ZodPipe) return nodeOf(schema.in, path);
   if (schema instanceof z.ZodObject) {
     const children = new Map<string, ConfigNode>();
     for (const [name, child] of Object.entries(schema.shape)) {
-      children.set(name, nodeOf(child as z.ZodType, path === "" ? name : `${path}.${name}`));
+      children.set(name, nodeOf(child, path === "" ? name : `${path}.${name}`));
     }
     return { kind: "section", children };
   }
-  if (schema instanceof z.ZodRecord) return { kind: "map", entry: nodeOf(schema.valueType as z.ZodType, `${path}.*`) };
+  if (schema instanceof z.ZodRecord) return { kind: "map", entry: nodeOf(schema.valueType, `${path}.*`) };
   if (schema instanceof z.ZodNumber) return { kind: "integer" };
   if (schema instanceof z.ZodString || schema instanceof z.ZodEnum) return { kind: "string" };
   throw new InvariantError(`config schema at "${path}" uses a zod type the flag layer does not know`);

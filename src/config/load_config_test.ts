@@ -138,10 +138,13 @@ describe("parseConfig() accepts valid documents", () => {
     expect(config.logging).toEqual({ level: "info", format: "text" });
   });
 
-  test("explicit zeros where zero is allowed are kept (TestParseConfig_ExplicitZeroPreserved)", () => {
-    const config = parse(`${MINIMAL}\n[retention]\nretention_chunks = 0\n[backfill]\nmax_retries = 0\n`);
+  test("explicit zeros and the smallest pool are kept where allowed (TestParseConfig_ExplicitZeroPreserved, TestValidateConfig_AcceptsMaxCPIAndZeroRetries)", () => {
+    const config = parse(minimalWith({ retention: { retention_chunks: 0 }, backfill: { workers: 1, max_retries: 0, bsb: { max_retries: 0, retry_wait: "0s" } } }));
     expect(config.retention.retentionChunks).toBe(0);
+    expect(config.backfill.workerCount).toBe(1);
     expect(config.backfill.maxRetries).toBe(0);
+    expect(config.backfill.bsb.maxRetries).toBe(0);
+    expect(config.backfill.bsb.retryWaitMs).toBe(0);
   });
 
   test("a chunk-aligned earliest ledger string is parsed to its ledger", () => {
