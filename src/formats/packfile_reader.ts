@@ -21,6 +21,7 @@ import { crc32c } from "./crc32c.ts";
 import { CorruptFileError } from "./corrupt_file_error.ts";
 import { fileSystemCall } from "./file_io_error.ts";
 import { decodeForGroup } from "./for_group.ts";
+import { readExactly } from "./_read_exactly.ts";
 import { decodeOffsetIndex } from "./packfile_offset_index.ts";
 import { decodePackTrailer, hex32, PACK_TRAILER_BYTES, type PackTrailer } from "./packfile_trailer.ts";
 import { type RecordCodec, RecordDecodeError } from "./record_codec.ts";
@@ -270,29 +271,4 @@ export class PackfileReader {
     assert(itemIndex >= 0, `item index ${itemIndex} is negative`);
     assert(itemIndex < this.trailer.totalItems, `item index ${itemIndex} is past the last item ${this.trailer.totalItems - 1}`);
   }
-}
-
-/** Reads exactly `byteCount` bytes at `byteOffset` into fresh memory; a short file is corrupt. */
-function readExactly(
-  path: string,
-  fd: number,
-  request: { byteOffset: number; byteCount: number; what: string },
-): Uint8Array {
-  const bytes = new Uint8Array(request.byteCount);
-  let done = 0;
-  // Every pass reads ≥ 1 byte or throws, so the loop ends within byteCount passes.
-  while (done < request.byteCount) {
-    const count = fileSystemCall(path, "read", () =>
-      fs.readSync(fd, bytes, done, request.byteCount - done, request.byteOffset + done),
-    );
-    if (count === 0) {
-      throw new CorruptFileError(
-        path,
-        `file ends at byte ${request.byteOffset + done} while reading ${request.what} ` +
-          `(${request.byteCount} bytes at byte ${request.byteOffset})`,
-      );
-    }
-    done += count;
-  }
-  return bytes;
 }

@@ -7,23 +7,21 @@
  * `codec.encode(item)` when ipr = 1, else `codec.encode(concat(items)) ++ FOR(item sizes) ++
  * CRC32C(FOR bytes)` — the size index is present whenever the FILE's ipr > 1, even for a 1-item
  * last record (§8.2 follows the code, not packfile-library.md). Records are encoded as they fill
- * and written through a bounded 1 MiB buffer.
+ * and written through a bounded 1 MiB buffer (`_buffered_file.ts`).
  *
  * Durability: the file is created with O_TRUNC (the full-history writers overwrite, §8.2);
- * `finish()` writes index, appData and trailer, then fsyncs and closes. The directory entry is
- * NOT fsynced here: the write protocol's barrier does that (reference §5.2 step 6). A writer that
- * fails, or is closed without `finish()`, removes its partial file.
+ * `finish()` writes index, appData and trailer, then fsyncs and closes (no directory fsync: that
+ * is the write protocol's barrier, reference §5.2 step 6). A writer that fails, or is closed
+ * without `finish()`, removes its partial file.
  *
  * Synchronous by design: encoding is CPU work, and callers that must not block the event loop
  * run whole chunk builds in a Worker (bun-ffi.md §8).
  * @module
  */
 
-import * as fs from "node:fs";
 import { assert } from "../assert.ts";
-import { errnoCode } from "../errors.ts";
+import { abandonAndRethrow, type BufferedFile, createBufferedFile } from "./_buffered_file.ts";
 import { crc32c } from "./crc32c.ts";
-import { FileIoError, fileSystemCall } from "./file_io_error.ts";
 import { encodeForGroup } from "./for_group.ts";
 import { GrowableU32 } from "./_growable_u32.ts";
 import { encodeOffsetIndex } from "./packfile_offset_index.ts";
@@ -31,9 +29,6 @@ import { encodePackTrailer } from "./packfile_trailer.ts";
 import type { RecordCodec } from "./record_codec.ts";
 
 const U32_MAX = 0xffff_ffff;
-/** Sequential writes are batched up to this many bytes (bounded buffer, R5). */
-const WRITE_BUFFER_BYTES = 1024 * 1024;
-const FILE_MODE = 0o644;
 
 /** How the file is laid out; the reader must be opened with the same values. */
 export interface PackfileWriterOptions {
@@ -44,8 +39,6 @@ export interface PackfileWriterOptions {
   codec: RecordCodec;
 }
 
-type WriterState = "open" | "finished" | "closed";
-
 /** Creates (or truncates) `path` and returns a writer for it. */
 export function createPackfileWriter(path: string, options: PackfileWriterOptions): PackfileWriter {
   assert(Number.isInteger(options.itemsPerRecord), `itemsPerRecord ${options.itemsPerRecord} is not an integer`);
@@ -54,16 +47,13 @@ export function createPackfileWriter(path: string, options: PackfileWriterOption
   assert(Number.isInteger(options.format), `format ${options.format} is not an integer`);
   assert(options.format >= 0, `format ${options.format} is negative`);
   assert(options.format <= U32_MAX, `format ${options.format} exceeds u32`);
-  const fd = fileSystemCall(path, "create", () => fs.openSync(path, "w", FILE_MODE));
-  return new PackfileWriter(path, fd, options);
+  return new PackfileWriter(createBufferedFile(path), options);
 }
 
 /** One packfile being written. Single-threaded; see the module doc for the lifecycle. */
 export class PackfileWriter {
-  readonly path: string;
+  readonly #file: BufferedFile;
   readonly #options: PackfileWriterOptions;
-  #fd: number;
-  #state: WriterState = "open";
 
   // The record being filled (ipr > 1 only): item bytes back to back, and their sizes.
   #recordBytes = new Uint8Array(64 * 1024);
@@ -75,18 +65,16 @@ export class PackfileWriter {
   #totalItems = 0;
   /** Sum of the record sizes in the offset index: the eventual indexBase. */
   #recordsByteCount = 0;
-  /** Bytes the kernel accepted so far; checked against #recordsByteCount before the index. */
-  #fileByteCount = 0;
 
-  readonly #writeBuffer = new Uint8Array(WRITE_BUFFER_BYTES);
-  #writeBuffered = 0;
-
-  /** Use `createPackfileWriter`; `fd` must be open for writing on an empty `path`. */
-  constructor(path: string, fd: number, options: PackfileWriterOptions) {
-    this.path = path;
-    this.#fd = fd;
+  /** Use `createPackfileWriter`. */
+  constructor(file: BufferedFile, options: PackfileWriterOptions) {
+    this.#file = file;
     this.#options = options;
     this.#itemSizes = new Uint32Array(options.itemsPerRecord > 1 ? options.itemsPerRecord : 0);
+  }
+
+  get path(): string {
+    return this.#file.path;
   }
 
   /** Items appended so far. */
@@ -96,7 +84,7 @@ export class PackfileWriter {
 
   /** Appends one item (copied; the caller may reuse `item`). May encode and write a record. */
   append(item: Uint8Array): void {
-    assert(this.#state === "open", `append to packfile "${this.path}" in state ${this.#state}`);
+    assert(this.#file.isOpen, `append to packfile "${this.path}" after finish or close`);
     assert(item.length <= U32_MAX, `item of ${item.length} bytes exceeds u32`);
     assert(this.#totalItems < U32_MAX, `packfile "${this.path}" already holds ${U32_MAX} items`);
     try {
@@ -108,7 +96,7 @@ export class PackfileWriter {
       this.#stage(item);
       if (this.#itemsInRecord === this.#options.itemsPerRecord) this.#flushRecord();
     } catch (err) {
-      this.#fail(err);
+      abandonAndRethrow([this.#file], err);
     }
   }
 
@@ -117,7 +105,7 @@ export class PackfileWriter {
    * closes the file. After this the file is complete and immutable.
    */
   finish(appData: Uint8Array = new Uint8Array(0)): void {
-    assert(this.#state === "open", `finish packfile "${this.path}" in state ${this.#state}`);
+    assert(this.#file.isOpen, `finish packfile "${this.path}" after finish or close`);
     assert(appData.length <= U32_MAX, `appData of ${appData.length} bytes exceeds u32`);
     try {
       if (this.#itemsInRecord > 0) this.#flushRecord();
@@ -127,36 +115,31 @@ export class PackfileWriter {
         `${recordCount} records for ${this.#totalItems} items at ${this.#options.itemsPerRecord} per record`,
       );
       assert(
-        this.#fileByteCount + this.#writeBuffered === this.#recordsByteCount,
-        `wrote ${this.#fileByteCount + this.#writeBuffered} record bytes, offset index sums to ${this.#recordsByteCount}`,
+        this.#file.byteCount === this.#recordsByteCount,
+        `wrote ${this.#file.byteCount} record bytes, offset index sums to ${this.#recordsByteCount}`,
       );
       const index = encodeOffsetIndex(this.#recordSizes.view());
-      const trailer = encodePackTrailer({
-        format: this.#options.format,
-        recordCount,
-        totalItems: this.#totalItems,
-        itemsPerRecord: this.#options.itemsPerRecord,
-        indexBytes: index.length,
-        appDataBytes: appData.length,
-      });
-      this.#write(index);
-      this.#write(appData);
-      this.#write(trailer);
-      this.#flushWriteBuffer();
-      const fd = this.#fd;
-      fileSystemCall(this.path, "fsync", () => fs.fsyncSync(fd));
-      this.#state = "finished";
-      fileSystemCall(this.path, "close", () => fs.closeSync(fd));
+      this.#file.write(index);
+      this.#file.write(appData);
+      this.#file.write(
+        encodePackTrailer({
+          format: this.#options.format,
+          recordCount,
+          totalItems: this.#totalItems,
+          itemsPerRecord: this.#options.itemsPerRecord,
+          indexBytes: index.length,
+          appDataBytes: appData.length,
+        }),
+      );
+      this.#file.finish();
     } catch (err) {
-      this.#fail(err);
+      abandonAndRethrow([this.#file], err);
     }
   }
 
   /** Abandons an unfinished writer and removes its partial file; a no-op after `finish()`. */
   close(): void {
-    if (this.#state !== "open") return;
-    this.#state = "closed";
-    this.#removePartialFile();
+    this.#file.abandon();
   }
 
   #stage(item: Uint8Array): void {
@@ -187,65 +170,8 @@ export class PackfileWriter {
     let recordBytes = 0;
     for (const part of parts) recordBytes += part.length;
     assert(recordBytes <= U32_MAX, `record of ${recordBytes} bytes exceeds u32`);
-    for (const part of parts) this.#write(part);
+    for (const part of parts) this.#file.write(part);
     this.#recordSizes.push(recordBytes);
     this.#recordsByteCount += recordBytes;
   }
-
-  #write(bytes: Uint8Array): void {
-    if (this.#writeBuffered + bytes.length > WRITE_BUFFER_BYTES) this.#flushWriteBuffer();
-    if (bytes.length >= WRITE_BUFFER_BYTES) {
-      this.#writeFully(bytes);
-      return;
-    }
-    this.#writeBuffer.set(bytes, this.#writeBuffered);
-    this.#writeBuffered += bytes.length;
-  }
-
-  #flushWriteBuffer(): void {
-    if (this.#writeBuffered === 0) return;
-    this.#writeFully(this.#writeBuffer.subarray(0, this.#writeBuffered));
-    this.#writeBuffered = 0;
-  }
-
-  #writeFully(bytes: Uint8Array): void {
-    const fd = this.#fd;
-    let written = 0;
-    // Every pass writes ≥ 1 byte (asserted), so the loop ends within bytes.length passes.
-    while (written < bytes.length) {
-      const count = fileSystemCall(this.path, "write", () => fs.writeSync(fd, bytes, written, bytes.length - written));
-      assert(count > 0, `write to "${this.path}" made no progress`);
-      written += count;
-    }
-    this.#fileByteCount += written;
-  }
-
-  /** Removes the partial file after a failure, then rethrows the failure. */
-  #fail(err: unknown): never {
-    if (this.#state === "open") {
-      this.#state = "closed";
-      try {
-        this.#removePartialFile();
-      } catch (cleanupErr) {
-        throw new FileIoError(this.path, `remove the partial file (after: ${describe(err)})`, cleanupErr);
-      }
-    }
-    throw err;
-  }
-
-  /** Unlinks first (the name is what must go), then releases the descriptor. */
-  #removePartialFile(): void {
-    try {
-      fs.unlinkSync(this.path);
-    } catch (err) {
-      // Already gone (an operator or a sweep removed it): the goal, no partial file, holds.
-      if (errnoCode(err) !== "ENOENT") throw new FileIoError(this.path, "remove the partial file", err);
-    }
-    const fd = this.#fd;
-    fileSystemCall(this.path, "close", () => fs.closeSync(fd));
-  }
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
