@@ -1,0 +1,236 @@
+/**
+ * Streaming merge of many sorted tx-hash runs (`.bin`, reference §8.6) into one stream in total
+ * order (key bytewise, then ledger seq), with bounded memory — the input of the `.idx` build
+ * (txindex.md §3.4, §3.6).
+ *
+ * Strategy: the range-partitioned gather of txindex.md §3.6. The key space is cut into 2^rangeBits
+ * prefix ranges sized so one range holds about half of `rangeEntryCapacity` entries (tx hashes are
+ * SHA-256, so ranges are balanced). Because every run is sorted, its entries of one range are
+ * contiguous: for each range we copy each run's slice (a binary search and a bulk copy per run
+ * buffer), sort the range in memory (`TxhashEntries.sortInto`) and emit it. Every run is still
+ * read once, sequentially. This replaces log2(k) heap steps per key with a few array passes and
+ * measured about 2× a binary heap in Bun (docs/formats.md, bench/txhash_index_bench.ts).
+ *
+ * Bound under skew: a range that would overflow `rangeEntryCapacity` (keys ground into one
+ * prefix) is not grown; every run is rewound to the range's start and the range is merged with a
+ * binary heap instead, which needs one buffered entry per run. Memory is therefore
+ * runs × read buffer + 2 × capacity × 20 B, whatever the key distribution.
+ * @module
+ */
+
+import { assert } from "../assert.ts";
+import { TXHASH_KEY_WORDS, TxhashEntries } from "./txhash_entries.ts";
+import { TxhashRunReader, openTxhashRun } from "./txhash_run.ts";
+
+/** Default range buffer: 2^18 entries (2 × 5 MiB with the sorted copy; cache-sized, measured fastest). */
+const RANGE_ENTRY_CAPACITY_DEFAULT = 1 << 18;
+/** Entries per batch emitted by the heap fallback. */
+const HEAP_BATCH_ENTRIES = 1 << 16;
+/** Run read buffers share this budget: 64 KiB each for 1000 runs (reference: 128 KiB per file). */
+const READ_BUDGET_BYTES = 64 << 20;
+const READ_BUFFER_BYTES_MIN = 16 << 10;
+const READ_BUFFER_BYTES_MAX = 1 << 20;
+/** At most 2^24 ranges; with the default capacity that covers over 8·10^12 keys. */
+const RANGE_BITS_MAX = 24;
+/** Runs merged at once: a window is 1000 chunks (D1); the bound keeps file handles finite. */
+export const TXHASH_MERGE_RUNS_MAX = 4096;
+
+/** Options for `openTxhashRunMerge`. */
+export interface TxhashRunMergeOptions {
+  /** Every entry's seq must be ≥ this (index coverage, reference §8.7), else `CorruptFileError`. */
+  ledgerSeqMin?: number;
+  /** Every entry's seq must be ≤ this, else `CorruptFileError` naming the run and entry. */
+  ledgerSeqMax?: number;
+  /**
+   * Range buffer size in entries. Ranges that would exceed it are heap-merged. 0 disables the
+   * gather and heap-merges everything (the bench's baseline). Default 2^20.
+   */
+  rangeEntryCapacity?: number;
+}
+
+/** Opens every run (validating sizes) and returns the merge; call `close()` when done. */
+export function openTxhashRunMerge(runPaths: readonly string[], options: TxhashRunMergeOptions = {}): TxhashRunMerge {
+  assert(runPaths.length <= TXHASH_MERGE_RUNS_MAX, `${runPaths.length} runs exceed the merge bound ${TXHASH_MERGE_RUNS_MAX}`);
+  const bufferBytes = Math.min(
+    READ_BUFFER_BYTES_MAX,
+    Math.max(READ_BUFFER_BYTES_MIN, Math.floor(READ_BUDGET_BYTES / Math.max(1, runPaths.length))),
+  );
+  const readers: TxhashRunReader[] = [];
+  try {
+    for (const path of runPaths) {
+      readers.push(openTxhashRun(path, { bufferBytes, ledgerSeqMin: options.ledgerSeqMin, ledgerSeqMax: options.ledgerSeqMax }));
+    }
+  } catch (err) {
+    for (const reader of readers) reader.close();
+    throw err;
+  }
+  return new TxhashRunMerge(readers, { rangeEntryCapacity: options.rangeEntryCapacity ?? RANGE_ENTRY_CAPACITY_DEFAULT });
+}
+
+/**
+ * The merged stream of a set of runs. `batches()` yields sorted `TxhashEntries`; each batch is
+ * reused, so it is valid only until the next one is requested.
+ */
+export class TxhashRunMerge {
+  /** Sum of the runs' header counts: exactly the number of entries `batches()` yields. */
+  readonly entryCount: number;
+  /** Top key bits that define a gather range. */
+  readonly rangeBits: number;
+  readonly #readers: TxhashRunReader[];
+  readonly #rangeEntryCapacity: number;
+  #started = false;
+
+  /** Use `openTxhashRunMerge`; takes ownership of the readers. */
+  constructor(readers: TxhashRunReader[], options: { rangeEntryCapacity: number }) {
+    const capacity = options.rangeEntryCapacity;
+    assert(Number.isInteger(capacity), `range capacity ${capacity} is not an integer`);
+    assert(capacity >= 0, `range capacity ${capacity} is negative`);
+    this.#readers = readers;
+    this.#rangeEntryCapacity = capacity;
+    let entryCount = 0;
+    for (const reader of readers) entryCount += reader.entryCount;
+    assert(Number.isSafeInteger(entryCount), `merged entry count ${entryCount} exceeds 2^53`);
+    this.entryCount = entryCount;
+    this.rangeBits = capacity === 0 ? 0 : rangeBitsFor(entryCount, capacity);
+  }
+
+  /** Yields every entry of every run in total order, in batches. Single use. */
+  *batches(): Generator<TxhashEntries> {
+    assert(!this.#started, "a run merge is consumed once");
+    this.#started = true;
+    const capacity = this.#rangeEntryCapacity;
+    const range = new TxhashEntries({ initialCapacity: 0, entryCountMax: Math.min(capacity, this.entryCount) });
+    const batch = new TxhashEntries({ initialCapacity: 0, entryCountMax: Math.max(HEAP_BATCH_ENTRIES, Math.min(capacity, this.entryCount)) });
+    const rangeStarts = new Float64Array(this.#readers.length);
+    const rangeCount = 2 ** this.rangeBits;
+    const rangeWidth = 2 ** (32 - this.rangeBits);
+    let yieldedCount = 0;
+    for (let rangeIndex = 0; rangeIndex < rangeCount; rangeIndex++) {
+      const keyWord0End = (rangeIndex + 1) * rangeWidth;
+      for (let runIndex = 0; runIndex < this.#readers.length; runIndex++) {
+        rangeStarts[runIndex] = this.#readers[runIndex]!.nextEntryIndex;
+      }
+      range.clear();
+      if (capacity > 0 && this.#gatherRange(range, keyWord0End)) {
+        if (range.entryCount === 0) continue;
+        range.sortInto(batch, this.rangeBits);
+        yieldedCount += batch.entryCount;
+        yield batch;
+        continue;
+      }
+      // Overflow (skewed keys) or no gather: rewind this range and heap-merge it.
+      for (let runIndex = 0; runIndex < this.#readers.length; runIndex++) {
+        this.#readers[runIndex]!.seek(rangeStarts[runIndex]!);
+      }
+      for (const heapBatch of this.#heapMergeRange(batch, keyWord0End)) {
+        yieldedCount += heapBatch.entryCount;
+        yield heapBatch;
+      }
+    }
+    assert(yieldedCount === this.entryCount, `merge yielded ${yieldedCount} entries, headers say ${this.entryCount}`);
+  }
+
+  /** Closes every run. Idempotent. */
+  close(): void {
+    for (const reader of this.#readers) reader.close();
+  }
+
+  /**
+   * Appends every run's entries with key word 0 below `keyWord0End` to `range`. False when they
+   * do not fit its capacity (the caller rewinds and heap-merges the range).
+   */
+  #gatherRange(range: TxhashEntries, keyWord0End: number): boolean {
+    for (const reader of this.#readers) {
+      // Bounded: each pass consumes a non-empty buffer or ends the run or the range.
+      for (;;) {
+        if (reader.cursor === reader.bufferedCount && reader.refill() === 0) break;
+        const end = firstSlotAtOrAbove(reader, keyWord0End);
+        if (range.entryCount + (end - reader.cursor) > range.entryCountMax) return false;
+        range.appendColumns(reader, { from: reader.cursor, to: end });
+        reader.cursor = end;
+        if (end < reader.bufferedCount) break;
+      }
+    }
+    return true;
+  }
+
+  /** Binary-heap k-way merge of the runs' entries below `keyWord0End`, in batches of `batch`. */
+  *#heapMergeRange(batch: TxhashEntries, keyWord0End: number): Generator<TxhashEntries> {
+    const readers = this.#readers;
+    const heap = new Int32Array(readers.length);
+    let heapSize = 0;
+    for (let runIndex = 0; runIndex < readers.length; runIndex++) {
+      if (hasEntryBelow(readers[runIndex]!, keyWord0End)) heap[heapSize++] = runIndex;
+    }
+    for (let node = (heapSize >> 1) - 1; node >= 0; node--) siftDown(readers, { heap, heapSize, node });
+    batch.clear();
+    const batchEntriesMax = Math.min(batch.entryCountMax, HEAP_BATCH_ENTRIES);
+    while (heapSize > 0) {
+      const reader = readers[heap[0]!]!;
+      batch.appendEntry(reader, reader.cursor);
+      reader.cursor += 1;
+      if (!hasEntryBelow(reader, keyWord0End)) heap[0] = heap[--heapSize]!;
+      siftDown(readers, { heap, heapSize, node: 0 });
+      if (batch.entryCount === batchEntriesMax) {
+        yield batch;
+        batch.clear();
+      }
+    }
+    if (batch.entryCount > 0) yield batch;
+  }
+}
+
+/** The fewest range bits that put at most half the capacity in an average range. */
+function rangeBitsFor(entryCount: number, capacity: number): number {
+  let rangeBits = 0;
+  while (rangeBits < RANGE_BITS_MAX && entryCount > (capacity / 2) * 2 ** rangeBits) rangeBits++;
+  return rangeBits;
+}
+
+/** The first buffered slot at or after the cursor whose key word 0 is ≥ `keyWord0End`. */
+function firstSlotAtOrAbove(reader: TxhashRunReader, keyWord0End: number): number {
+  const keyWords = reader.keyWords;
+  let low = reader.cursor;
+  let high = reader.bufferedCount;
+  if (high > low && keyWords[(high - 1) * TXHASH_KEY_WORDS]! < keyWord0End) return high;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (keyWords[middle * TXHASH_KEY_WORDS]! < keyWord0End) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** Buffers the reader's next entry if needed; true when it exists and lies below the range end. */
+function hasEntryBelow(reader: TxhashRunReader, keyWord0End: number): boolean {
+  if (reader.cursor === reader.bufferedCount && reader.refill() === 0) return false;
+  return reader.keyWords[reader.cursor * TXHASH_KEY_WORDS]! < keyWord0End;
+}
+
+/** Order of the current entries of two runs: key, then seq. */
+function compareHeads(a: TxhashRunReader, b: TxhashRunReader): number {
+  const wordA = a.cursor * TXHASH_KEY_WORDS;
+  const wordB = b.cursor * TXHASH_KEY_WORDS;
+  for (let word = 0; word < TXHASH_KEY_WORDS; word++) {
+    const x = a.keyWords[wordA + word]!;
+    const y = b.keyWords[wordB + word]!;
+    if (x !== y) return x - y;
+  }
+  return a.ledgerSeqs[a.cursor]! - b.ledgerSeqs[b.cursor]!;
+}
+
+function siftDown(readers: TxhashRunReader[], at: { heap: Int32Array; heapSize: number; node: number }): void {
+  const { heap, heapSize } = at;
+  let node = at.node;
+  const runIndex = heap[node]!;
+  // Bounded: node at least doubles each step.
+  for (;;) {
+    let child = 2 * node + 1;
+    if (child >= heapSize) break;
+    if (child + 1 < heapSize && compareHeads(readers[heap[child + 1]!]!, readers[heap[child]!]!) < 0) child += 1;
+    if (compareHeads(readers[heap[child]!]!, readers[runIndex]!) >= 0) break;
+    heap[node] = heap[child]!;
+    node = child;
+  }
+  heap[node] = runIndex;
+}
