@@ -51,7 +51,7 @@ try {
     type: "Filesystem",
     params: { destination_path: lakeDir },
     schema: {},
-    bsb: { bufferSize: 64, numWorkers: 8, maxRetries: 0, retryWaitMs: 0 },
+    bsb: { bufferObjectCount: 64, workerCount: 8, maxRetries: 0, retryWaitMs: 0 },
     networkPassphrase: PASSPHRASE,
   });
   started = performance.now();

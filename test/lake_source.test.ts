@@ -34,7 +34,7 @@ const TESTNET = "Test SDF Network ; September 2015";
 const SYNTH_PASSPHRASE = "Standalone Network ; February 2017";
 const SYNTH_SEED = 42;
 const SYNTH_LAST = 41 as LedgerSeq;
-const BSB = { bufferSize: 6, numWorkers: 3, maxRetries: 2, retryWaitMs: 1 };
+const BSB = { bufferObjectCount: 6, workerCount: 3, maxRetries: 2, retryWaitMs: 1 };
 
 const workDir = mkdtempSync(join(tmpdir(), "fullhistory-lake-suite-"));
 const synth = new LedgerSynth({ seed: SYNTH_SEED, profile: "sparse", networkPassphrase: SYNTH_PASSPHRASE });
@@ -274,12 +274,12 @@ describe.each([filesystemBackend(), s3Backend()])("$name lake", (backend: LakeBa
       consumed++;
       await store.whenIdle(); // a slow consumer: let the prefetcher run as far ahead as it may
       const started = store.getCount - getsBefore;
-      expect(started - consumed).toBeLessThanOrEqual(BSB.bufferSize);
-      if (consumed === 1) expect(started - consumed).toBe(BSB.bufferSize); // it did run ahead, to the bound
+      expect(started - consumed).toBeLessThanOrEqual(BSB.bufferObjectCount);
+      if (consumed === 1) expect(started - consumed).toBe(BSB.bufferObjectCount); // it did run ahead, to the bound
     }
     expect(consumed).toBe(40);
-    expect(store.inFlightMax).toBeLessThanOrEqual(BSB.numWorkers);
-    expect(store.inFlightMax).toBe(BSB.numWorkers);
+    expect(store.inFlightMax).toBeLessThanOrEqual(BSB.workerCount);
+    expect(store.inFlightMax).toBe(BSB.workerCount);
   });
 
   test("ledgers() ends with the abort reason when cancelled mid-stream", async () => {
@@ -333,6 +333,6 @@ describe("openLakeSource() params", () => {
 });
 
 function prefetchOf(bsb: typeof BSB) {
-  return { bufferSize: bsb.bufferSize, workerCount: bsb.numWorkers, maxRetries: bsb.maxRetries, retryWaitMs: bsb.retryWaitMs };
+  return { bufferSize: bsb.bufferObjectCount, workerCount: bsb.workerCount, maxRetries: bsb.maxRetries, retryWaitMs: bsb.retryWaitMs };
 }
 

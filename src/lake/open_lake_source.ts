@@ -25,10 +25,10 @@ export interface LakeSourceOptions {
   readonly type: DatastoreType;
   readonly params: Readonly<Record<string, string>>;
   readonly schema: ConfiguredSchema;
-  /** `[backfill.bsb]`: buffer_size, num_workers, max_retries, retry_wait (ms). */
+  /** `[backfill.bsb]` as the config module holds it (`BsbConfig`): buffer_size, num_workers, max_retries, retry_wait. */
   readonly bsb: {
-    readonly bufferSize: number;
-    readonly numWorkers: number;
+    readonly bufferObjectCount: number;
+    readonly workerCount: number;
     readonly maxRetries: number;
     readonly retryWaitMs: number;
   };
@@ -50,8 +50,8 @@ export async function openLakeSource(options: LakeSourceOptions): Promise<Ledger
     networkPassphrase: options.networkPassphrase,
     schema: options.schema,
     prefetch: {
-      bufferSize: options.bsb.bufferSize,
-      workerCount: options.bsb.numWorkers,
+      bufferSize: options.bsb.bufferObjectCount,
+      workerCount: options.bsb.workerCount,
       maxRetries: options.bsb.maxRetries,
       retryWaitMs: options.bsb.retryWaitMs,
     },

@@ -35,7 +35,7 @@ describe("writeSynthLake()", () => {
       type: "Filesystem",
       params: { destination_path: outDir },
       schema: {},
-      bsb: { bufferSize: 2, numWorkers: 1, maxRetries: 0, retryWaitMs: 0 },
+      bsb: { bufferObjectCount: 2, workerCount: 1, maxRetries: 0, retryWaitMs: 0 },
       networkPassphrase: PASSPHRASE,
     });
     expect(await source.networkTip()).toBe(15 as LedgerSeq);
