@@ -27,18 +27,25 @@ export function randomTxHash(random: () => number): Uint8Array {
   return new Uint8Array(words.buffer);
 }
 
-/** What `writeRandomRuns` wrote: the paths and, per run, its hashes and seqs in insertion order. */
+/** What `writeRandomRuns` wrote: the paths and every entry, in write order, in flat arrays. */
 export interface RandomRuns {
   runPaths: string[];
-  /** Every entry written, all runs: `hashes[i]` at ledger `ledgerSeqs[i]`. */
-  hashes: Uint8Array[];
-  ledgerSeqs: number[];
+  entryCount: number;
+  /** Entry i's 32-byte hash at [32i, 32i + 32); empty when `keepEntries` was false. */
+  hashBytes: Uint8Array;
+  /** Entry i's ledger seq; empty when `keepEntries` was false. */
+  ledgerSeqs: Uint32Array;
+}
+
+/** Entry `entryIndex`'s hash (a view). */
+export function runHash(runs: RandomRuns, entryIndex: number): Uint8Array {
+  return runs.hashBytes.subarray(32 * entryIndex, 32 * entryIndex + 32);
 }
 
 /**
  * Writes `runCount` runs of `entriesPerRun` random keys into `dir` (`00000000.bin`, ...). Run r
  * holds seqs in [firstLedger + r·ledgersPerRun, firstLedger + (r + 1)·ledgersPerRun). With
- * `keepHashes` false only the paths are returned (the bench: millions of keys).
+ * `keepEntries` false only the paths are returned (the bench: millions of keys).
  */
 export async function writeRandomRuns(
   dir: string,
@@ -48,25 +55,31 @@ export async function writeRandomRuns(
     seed: number;
     firstLedger: number;
     ledgersPerRun: number;
-    keepHashes?: boolean;
+    keepEntries?: boolean;
   },
 ): Promise<RandomRuns> {
   const random = seededRandom(options.seed);
-  const result: RandomRuns = { runPaths: [], hashes: [], ledgerSeqs: [] };
+  const keepEntries = options.keepEntries ?? true;
+  const entryCount = options.runCount * options.entriesPerRun;
+  const kept = keepEntries ? entryCount : 0;
+  const runs: RandomRuns = { runPaths: [], entryCount, hashBytes: new Uint8Array(32 * kept), ledgerSeqs: new Uint32Array(kept) };
+  const hashWords = new Uint32Array(8);
+  const hash = new Uint8Array(hashWords.buffer);
   for (let runIndex = 0; runIndex < options.runCount; runIndex++) {
     const entries = new TxhashEntries({ initialCapacity: options.entriesPerRun });
     for (let entryIndex = 0; entryIndex < options.entriesPerRun; entryIndex++) {
-      const hash = randomTxHash(random);
+      for (let word = 0; word < 8; word++) hashWords[word] = random();
       const ledgerSeq = options.firstLedger + runIndex * options.ledgersPerRun + (random() % options.ledgersPerRun);
       entries.add(hash, ledgerSeq as LedgerSeq);
-      if (options.keepHashes ?? true) {
-        result.hashes.push(hash);
-        result.ledgerSeqs.push(ledgerSeq);
+      if (keepEntries) {
+        const keptIndex = runIndex * options.entriesPerRun + entryIndex;
+        runs.hashBytes.set(hash, 32 * keptIndex);
+        runs.ledgerSeqs[keptIndex] = ledgerSeq;
       }
     }
     const path = join(dir, `${String(runIndex).padStart(8, "0")}.bin`);
     await writeTxhashRun(path, entries);
-    result.runPaths.push(path);
+    runs.runPaths.push(path);
   }
-  return result;
+  return runs;
 }
