@@ -27,6 +27,14 @@ export function randomTxHash(random: () => number): Uint8Array {
   return new Uint8Array(words.buffer);
 }
 
+/** Writes the run of the given (hash, ledger seq) pairs at `path`; returns `path`. */
+export async function writeRunOf(path: string, pairs: readonly [Uint8Array, number][]): Promise<string> {
+  const entries = new TxhashEntries({ initialCapacity: pairs.length });
+  for (const [hash, ledgerSeq] of pairs) entries.add(hash, ledgerSeq as LedgerSeq);
+  await writeTxhashRun(path, entries);
+  return path;
+}
+
 /** What `writeRandomRuns` wrote: the paths and every entry, in write order, in flat arrays. */
 export interface RandomRuns {
   runPaths: string[];

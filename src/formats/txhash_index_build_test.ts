@@ -6,21 +6,12 @@ import { join } from "node:path";
 import { InvariantError } from "../assert.ts";
 import { type LedgerSeq, chunkFirstLedger, chunkLastLedger } from "../geometry/chunk.ts";
 import type { ChunkId } from "../geometry/chunk.ts";
-import { type RandomRuns, randomTxHash, runHash, seededRandom, writeRandomRuns } from "./_txhash_test_runs.ts";
+import { type RandomRuns, randomTxHash, runHash, seededRandom, writeRandomRuns, writeRunOf } from "./_txhash_test_runs.ts";
 import { CorruptFileError } from "./corrupt_file_error.ts";
-import { TxhashEntries } from "./txhash_entries.ts";
 import { buildTxhashIndex } from "./txhash_index_build.ts";
 import { openTxhashIndex } from "./txhash_index_reader.ts";
-import { writeTxhashRun } from "./txhash_run.ts";
 
 const FIRST_LEDGER = 2 as LedgerSeq;
-
-async function writeRun(path: string, pairs: [Uint8Array, number][]): Promise<string> {
-  const entries = new TxhashEntries();
-  for (const [hash, ledgerSeq] of pairs) entries.add(hash, ledgerSeq as LedgerSeq);
-  await writeTxhashRun(path, entries);
-  return path;
-}
 
 describe("an index of 1,000,000 random keys from 40 runs", () => {
   let dir: string;
@@ -89,8 +80,8 @@ describe("buildTxhashIndex() on small inputs", () => {
     const maxLedger = chunkLastLedger(1 as ChunkId);
     const hashA = new Uint8Array(32).fill(0x11);
     const hashB = new Uint8Array(32).fill(0xee);
-    const run0 = await writeRun(join(dir, "0.bin"), [[hashA, minLedger]]);
-    const run1 = await writeRun(join(dir, "1.bin"), [[hashB, maxLedger]]);
+    const run0 = await writeRunOf(join(dir, "0.bin"), [[hashA, minLedger]]);
+    const run1 = await writeRunOf(join(dir, "1.bin"), [[hashB, maxLedger]]);
     const indexPath = join(dir, "00000000-00000001.idx");
     expect(buildTxhashIndex({ runPaths: [run0, run1], outputPath: indexPath, minLedger, maxLedger }).keyCount).toBe(2);
     const bytes = readFileSync(indexPath);
@@ -113,7 +104,7 @@ describe("buildTxhashIndex() on small inputs", () => {
   });
 
   test("no runs, or only empty runs, build a valid empty index whose lookups miss (D9)", async () => {
-    const empty = await writeRun(join(dir, "empty.bin"), []);
+    const empty = await writeRunOf(join(dir, "empty.bin"), []);
     for (const runPaths of [[], [empty, empty]]) {
       const indexPath = join(dir, "empty.idx");
       expect(buildTxhashIndex({ runPaths, outputPath: indexPath, minLedger: 2 as LedgerSeq, maxLedger: 10_001 as LedgerSeq })).toEqual({ keyCount: 0, byteCount: 100 });
@@ -136,7 +127,7 @@ describe("buildTxhashIndex() on small inputs", () => {
         pairs.push([hash, ledgerSeq]);
         ledgerSeqs.push(ledgerSeq);
       }
-      paths.push(await writeRun(join(dir, `${runIndex}.bin`), pairs));
+      paths.push(await writeRunOf(join(dir, `${runIndex}.bin`), pairs));
     }
     const indexPath = join(dir, "dup.idx");
     buildTxhashIndex({ runPaths: paths, outputPath: indexPath, minLedger: 2 as LedgerSeq, maxLedger: 30_001 as LedgerSeq });
@@ -155,7 +146,7 @@ describe("buildTxhashIndex() on small inputs", () => {
       pairs.push([hash, 2 + (i % 10_000)]);
     }
     const indexPath = join(dir, "skew.idx");
-    const runPath = await writeRun(join(dir, "skew.bin"), pairs);
+    const runPath = await writeRunOf(join(dir, "skew.bin"), pairs);
     buildTxhashIndex({ runPaths: [runPath], outputPath: indexPath, minLedger: 2 as LedgerSeq, maxLedger: 10_001 as LedgerSeq });
     const reader = openTxhashIndex(indexPath);
     expect(reader.blockBits).toBeLessThanOrEqual(16);
@@ -167,8 +158,8 @@ describe("buildTxhashIndex() on small inputs", () => {
   });
 
   test("a seq outside [minLedger, maxLedger] is rejected, naming the run and the seq; no index is left", async () => {
-    const good = await writeRun(join(dir, "00000000.bin"), [[new Uint8Array(32).fill(1), 5]]);
-    const bad = await writeRun(join(dir, "00000001.bin"), [[new Uint8Array(32).fill(2), 10_002]]);
+    const good = await writeRunOf(join(dir, "00000000.bin"), [[new Uint8Array(32).fill(1), 5]]);
+    const bad = await writeRunOf(join(dir, "00000001.bin"), [[new Uint8Array(32).fill(2), 10_002]]);
     const indexPath = join(dir, "out.idx");
     const build = () => buildTxhashIndex({ runPaths: [good, bad], outputPath: indexPath, minLedger: 2 as LedgerSeq, maxLedger: 10_001 as LedgerSeq });
     expect(build).toThrow(CorruptFileError);
@@ -191,8 +182,8 @@ describe("buildTxhashIndex() on small inputs", () => {
     }
     const byThirds = [pairs.slice(0, 10_000), pairs.slice(10_000, 20_000), pairs.slice(20_000)];
     const byParity = [pairs.filter((_, i) => i % 2 === 1), pairs.filter((_, i) => i % 2 === 0)];
-    const pathsA = await Promise.all(byThirds.map((part, i) => writeRun(join(dir, `a${i}.bin`), part)));
-    const pathsB = await Promise.all(byParity.map((part, i) => writeRun(join(dir, `b${i}.bin`), part)));
+    const pathsA = await Promise.all(byThirds.map((part, i) => writeRunOf(join(dir, `a${i}.bin`), part)));
+    const pathsB = await Promise.all(byParity.map((part, i) => writeRunOf(join(dir, `b${i}.bin`), part)));
     const options = { minLedger: 2 as LedgerSeq, maxLedger: 20_001 as LedgerSeq };
     buildTxhashIndex({ runPaths: pathsA, outputPath: join(dir, "a.idx"), ...options });
     buildTxhashIndex({ runPaths: pathsB.reverse(), outputPath: join(dir, "b.idx"), ...options });

@@ -14,9 +14,7 @@
  * @module
  */
 
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { assert } from "../assert.ts";
-import { errnoCode } from "../errors.ts";
 import type { LedgerSeq } from "../geometry/chunk.ts";
 import {
   IDX_FOOTER_BYTES,
@@ -34,6 +32,7 @@ import {
   txhashIndexGeometry,
   upperWordCount,
 } from "./_txhash_index_layout.ts";
+import { type ReadFile, openAndAdopt } from "./_txhash_read_file.ts";
 import { CorruptFileError } from "./corrupt_file_error.ts";
 import { crc32c } from "./crc32c.ts";
 import { TXHASH_KEY_BYTES } from "./txhash_entries.ts";
@@ -49,19 +48,7 @@ const TXHASH_BYTES = 32;
 
 /** Opens and validates an index; throws `CorruptFileError` when it cannot be trusted. */
 export function openTxhashIndex(path: string): TxhashIndexReader {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (err) {
-    if (errnoCode(err) === undefined) throw err;
-    throw new CorruptFileError(path, `cannot open the index (${errnoCode(err)})`, { cause: err });
-  }
-  try {
-    return new TxhashIndexReader(path, fd);
-  } catch (err) {
-    closeSync(fd);
-    throw err;
-  }
+  return openAndAdopt(path, { what: "index", adopt: (file) => new TxhashIndexReader(file) });
 }
 
 /** An open index. Synchronous positioned reads; one reader per thread. */
@@ -78,19 +65,18 @@ export class TxhashIndexReader {
   readonly upperBits: number;
   /** The file size. */
   readonly byteCount: number;
-  readonly #fd: number;
+  readonly #file: ReadFile;
   readonly #quotientDivisor: number;
   readonly #quotientRange: number;
   readonly #blockCounts: Uint16Array;
   readonly #largeBlockCounts = new Map<number, number>();
   readonly #sampleOffsets: Float64Array;
   readonly #scratch = new Uint8Array(SCRATCH_BYTES);
-  #closed = false;
 
-  /** Use `openTxhashIndex`; takes ownership of `fd`. */
-  constructor(path: string, fd: number) {
-    this.path = path;
-    this.#fd = fd;
+  /** Use `openTxhashIndex`; takes ownership of `file`. */
+  constructor(file: ReadFile) {
+    this.path = file.path;
+    this.#file = file;
     const header = this.#readHeader();
     const geometry = txhashIndexGeometry(header);
     this.minLedger = header.minLedger as LedgerSeq;
@@ -111,7 +97,7 @@ export class TxhashIndexReader {
    * One positioned read. Throws `CorruptFileError` when the probed block fails its checks.
    */
   lookup(txHash: Uint8Array): LedgerSeq[] {
-    assert(!this.#closed, `index "${this.path}" is closed`);
+    assert(!this.#file.closed, `index "${this.path}" is closed`);
     assert(txHash.length === TXHASH_BYTES || txHash.length === TXHASH_KEY_BYTES, `tx hash of ${txHash.length} bytes`);
     const keyWord0 = ((txHash[0]! << 24) | (txHash[1]! << 16) | (txHash[2]! << 8) | txHash[3]!) >>> 0;
     const keyWord1High = (txHash[4]! << 8) | txHash[5]!;
@@ -127,19 +113,11 @@ export class TxhashIndexReader {
 
   /** Closes the file. Idempotent. */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    closeSync(this.#fd);
+    this.#file.close();
   }
 
   #readHeader(): TxhashIndexHeader {
-    let fileBytes: number;
-    try {
-      fileBytes = fstatSync(this.#fd).size;
-    } catch (err) {
-      if (errnoCode(err) === undefined) throw err;
-      throw new CorruptFileError(this.path, `cannot stat the index (${errnoCode(err)})`, { cause: err });
-    }
+    const fileBytes = this.#file.byteCount;
     if (fileBytes < IDX_HEADER_BYTES + IDX_FOOTER_BYTES) {
       throw new CorruptFileError(this.path, `size ${fileBytes} bytes is shorter than a header and a footer`);
     }
@@ -266,20 +244,11 @@ export class TxhashIndexReader {
     return -1;
   }
 
+  /** Reads a range into the scratch buffer (or a buffer of its own if larger): valid until the next read. */
   #read(range: { byteOffset: number; byteCount: number }): Uint8Array {
-    const target = range.byteCount <= this.#scratch.length ? this.#scratch.subarray(0, range.byteCount) : new Uint8Array(range.byteCount);
-    let done = 0;
-    while (done < target.length) {
-      let bytesRead: number;
-      try {
-        bytesRead = readSync(this.#fd, target, done, target.length - done, range.byteOffset + done);
-      } catch (err) {
-        if (errnoCode(err) === undefined) throw err;
-        throw new CorruptFileError(this.path, `read at byte ${range.byteOffset + done} failed (${errnoCode(err)})`, { cause: err });
-      }
-      if (bytesRead === 0) throw new CorruptFileError(this.path, `file ends at byte ${range.byteOffset + done}, inside a read`);
-      done += bytesRead;
-    }
+    const fits = range.byteCount <= this.#scratch.length;
+    const target = fits ? this.#scratch.subarray(0, range.byteCount) : new Uint8Array(range.byteCount);
+    this.#file.read(target, range.byteOffset);
     return target;
   }
 }

@@ -2,12 +2,9 @@ import { afterEach, beforeEach, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { LedgerSeq } from "../geometry/chunk.ts";
-import { type RandomRuns, randomTxHash, runHash, seededRandom, writeRandomRuns } from "./_txhash_test_runs.ts";
+import { type RandomRuns, randomTxHash, runHash, seededRandom, writeRandomRuns, writeRunOf } from "./_txhash_test_runs.ts";
 import { CorruptFileError } from "./corrupt_file_error.ts";
-import { TxhashEntries } from "./txhash_entries.ts";
 import { type TxhashRunMergeOptions, openTxhashRunMerge } from "./txhash_merge.ts";
-import { writeTxhashRun } from "./txhash_run.ts";
 
 let dir: string;
 beforeEach(async () => {
@@ -47,12 +44,8 @@ function merged(runPaths: string[], options: TxhashRunMergeOptions = {}): string
   return out;
 }
 
-async function writeRun(name: string, pairs: [Uint8Array, number][]): Promise<string> {
-  const entries = new TxhashEntries();
-  for (const [hash, ledgerSeq] of pairs) entries.add(hash, ledgerSeq as LedgerSeq);
-  const path = join(dir, name);
-  await writeTxhashRun(path, entries);
-  return path;
+function writeRun(name: string, pairs: [Uint8Array, number][]): Promise<string> {
+  return writeRunOf(join(dir, name), pairs);
 }
 
 test("batches() matches a naive sort of 30 random runs, including empty ones", async () => {

@@ -15,10 +15,10 @@
  */
 
 import { type FileHandle, open, rm } from "node:fs/promises";
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { InvariantError, assert } from "../assert.ts";
 import { errnoCode } from "../errors.ts";
 import { LEDGER_SEQ_MAX } from "../geometry/chunk.ts";
+import { type ReadFile, openAndAdopt } from "./_txhash_read_file.ts";
 import { CorruptFileError } from "./corrupt_file_error.ts";
 import { TXHASH_KEY_BYTES, TXHASH_KEY_WORDS, TxhashEntries, swapBytes32 } from "./txhash_entries.ts";
 import { TxhashWriteError } from "./txhash_write_error.ts";
@@ -132,19 +132,7 @@ export interface TxhashRunReaderOptions {
  * Throws `CorruptFileError` for a missing, short or mis-sized file.
  */
 export function openTxhashRun(path: string, options: TxhashRunReaderOptions = {}): TxhashRunReader {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (err) {
-    if (errnoCode(err) === undefined) throw err;
-    throw new CorruptFileError(path, `cannot open the run (${errnoCode(err)})`, { cause: err });
-  }
-  try {
-    return new TxhashRunReader(path, { fd, ...options });
-  } catch (err) {
-    closeSync(fd);
-    throw err;
-  }
+  return openAndAdopt(path, { what: "run", adopt: (file) => new TxhashRunReader(file, options) });
 }
 
 /**
@@ -165,7 +153,7 @@ export class TxhashRunReader {
   bufferedCount = 0;
   /** The next unread slot. */
   cursor = 0;
-  readonly #fd: number;
+  readonly #file: ReadFile;
   readonly #raw: Uint8Array;
   readonly #rawWords: Uint32Array;
   readonly #ledgerSeqMin: number;
@@ -175,12 +163,11 @@ export class TxhashRunReader {
   /** The last validated entry, the predecessor of the next buffer's first entry. */
   readonly #lastKeyWords = new Uint32Array(TXHASH_KEY_WORDS);
   #lastLedgerSeq = 0;
-  #closed = false;
 
-  /** Use `openTxhashRun`; this constructor takes ownership of an open `fd`. */
-  constructor(path: string, options: TxhashRunReaderOptions & { fd: number }) {
-    this.path = path;
-    this.#fd = options.fd;
+  /** Use `openTxhashRun`; takes ownership of `file`. */
+  constructor(file: ReadFile, options: TxhashRunReaderOptions) {
+    this.path = file.path;
+    this.#file = file;
     this.#ledgerSeqMin = options.ledgerSeqMin ?? 0;
     this.#ledgerSeqMax = options.ledgerSeqMax ?? LEDGER_SEQ_MAX;
     assert(this.#ledgerSeqMin <= this.#ledgerSeqMax, `ledger range [${this.#ledgerSeqMin}, ${this.#ledgerSeqMax}] is reversed`);
@@ -202,7 +189,6 @@ export class TxhashRunReader {
    * count, 0 at the end of the run. Validates every entry not validated before.
    */
   refill(): number {
-    assert(!this.#closed, `run "${this.path}" is closed`);
     const firstEntryIndex = this.nextEntryIndex;
     const count = Math.min(this.ledgerSeqs.length, this.entryCount - firstEntryIndex);
     this.bufferEntryIndex = firstEntryIndex;
@@ -231,24 +217,16 @@ export class TxhashRunReader {
 
   /** Closes the file. Idempotent. */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    closeSync(this.#fd);
+    this.#file.close();
   }
 
   #readEntryCount(): number {
-    let fileBytes: number;
-    try {
-      fileBytes = fstatSync(this.#fd).size;
-    } catch (err) {
-      if (errnoCode(err) === undefined) throw err;
-      throw new CorruptFileError(this.path, `cannot stat the run (${errnoCode(err)})`, { cause: err });
-    }
+    const fileBytes = this.#file.byteCount;
     if (fileBytes < TXHASH_RUN_HEADER_BYTES) {
       throw new CorruptFileError(this.path, `size ${fileBytes} bytes is shorter than the ${TXHASH_RUN_HEADER_BYTES}-byte header`);
     }
     const header = new Uint8Array(TXHASH_RUN_HEADER_BYTES);
-    this.#readFully(header, 0);
+    this.#file.read(header, 0);
     const view = new DataView(header.buffer);
     const countLow = view.getUint32(0, true);
     const countHigh = view.getUint32(4, true);
@@ -267,24 +245,7 @@ export class TxhashRunReader {
 
   #readEntries(firstEntryIndex: number, count: number): void {
     const byteOffset = TXHASH_RUN_HEADER_BYTES + firstEntryIndex * TXHASH_RUN_ENTRY_BYTES;
-    this.#readFully(this.#raw.subarray(0, count * TXHASH_RUN_ENTRY_BYTES), byteOffset);
-  }
-
-  #readFully(target: Uint8Array, byteOffset: number): void {
-    let done = 0;
-    while (done < target.length) {
-      let bytesRead: number;
-      try {
-        bytesRead = readSync(this.#fd, target, done, target.length - done, byteOffset + done);
-      } catch (err) {
-        if (errnoCode(err) === undefined) throw err;
-        throw new CorruptFileError(this.path, `read at byte ${byteOffset + done} failed (${errnoCode(err)})`, { cause: err });
-      }
-      if (bytesRead === 0) {
-        throw new CorruptFileError(this.path, `file ends at byte ${byteOffset + done}, inside its ${this.entryCount} entries`);
-      }
-      done += bytesRead;
-    }
+    this.#file.read(this.#raw.subarray(0, count * TXHASH_RUN_ENTRY_BYTES), byteOffset);
   }
 
   /**

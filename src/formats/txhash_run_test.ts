@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LedgerSeq } from "../geometry/chunk.ts";
-import { randomTxHash, seededRandom } from "./_txhash_test_runs.ts";
+import { randomTxHash, seededRandom, writeRunOf } from "./_txhash_test_runs.ts";
 import { CorruptFileError } from "./corrupt_file_error.ts";
 import { TxhashEntries } from "./txhash_entries.ts";
 import { type TxhashRunReader, openTxhashRun, txhashRunByteCount, writeTxhashRun } from "./txhash_run.ts";
@@ -53,10 +53,7 @@ test("writeTxhashRun() writes u64 LE count then sorted 20-byte [key][seq LE] ent
 });
 
 test("writeTxhashRun() keeps duplicate keys, ordered by seq", async () => {
-  const entries = new TxhashEntries();
-  for (const ledgerSeq of [30, 10, 20, 10]) entries.add(hashOf(0x33, 0x33), ledgerSeq as LedgerSeq);
-  const path = join(dir, "dup.bin");
-  await writeTxhashRun(path, entries);
+  const path = await writeRunOf(join(dir, "dup.bin"), [30, 10, 20, 10].map((ledgerSeq) => [hashOf(0x33, 0x33), ledgerSeq]));
   const reader = openTxhashRun(path);
   expect(readAll(reader).map(([, ledgerSeq]) => ledgerSeq)).toEqual([10, 10, 20, 30]);
   reader.close();
@@ -91,21 +88,14 @@ test("a run round-trips 20,000 random entries through a small read buffer", asyn
 });
 
 test("openTxhashRun() rejects a file one byte short, naming file, size and count", async () => {
-  const entries = new TxhashEntries();
-  entries.add(hashOf(1, 1), 5 as LedgerSeq);
-  const path = join(dir, "short.bin");
-  await writeTxhashRun(path, entries);
+  const path = await writeRunOf(join(dir, "short.bin"), [[hashOf(1, 1), 5]]);
   truncateSync(path, 27);
   expect(() => openTxhashRun(path)).toThrow(CorruptFileError);
   expect(() => openTxhashRun(path)).toThrow(/short\.bin.*size 27 bytes, want 8 \+ 20 × 1/);
 });
 
 test("openTxhashRun() rejects a header that undercounts the entries", async () => {
-  const entries = new TxhashEntries();
-  entries.add(hashOf(1, 1), 5 as LedgerSeq);
-  entries.add(hashOf(2, 2), 5 as LedgerSeq);
-  const path = join(dir, "undercount.bin");
-  await writeTxhashRun(path, entries);
+  const path = await writeRunOf(join(dir, "undercount.bin"), [[hashOf(1, 1), 5], [hashOf(2, 2), 5]]);
   const bytes = readFileSync(path);
   bytes[0] = 1;
   writeFileSync(path, bytes);
@@ -132,11 +122,7 @@ test("the reader rejects an unsorted run at the offending entry", () => {
 });
 
 test("the reader rejects a seq outside the ledger range, naming file and seq", async () => {
-  const entries = new TxhashEntries();
-  entries.add(hashOf(1, 1), 100 as LedgerSeq);
-  entries.add(hashOf(2, 2), 201 as LedgerSeq);
-  const path = join(dir, "range.bin");
-  await writeTxhashRun(path, entries);
+  const path = await writeRunOf(join(dir, "range.bin"), [[hashOf(1, 1), 100], [hashOf(2, 2), 201]]);
   const reader = openTxhashRun(path, { ledgerSeqMin: 100, ledgerSeqMax: 200 });
   expect(() => reader.refill()).toThrow(/range\.bin.*entry 1 at byte 28 has ledger seq 201 outside index coverage \[100, 200\]/);
   reader.close();

@@ -1,0 +1,52 @@
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { closeSync, openSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { InvariantError } from "../assert.ts";
+import type { LedgerSeq } from "../geometry/chunk.ts";
+import { TxhashIndexEncoder } from "./_txhash_index_encoder.ts";
+import { txhashIndexParams } from "./_txhash_index_layout.ts";
+import { TxhashEntries } from "./txhash_entries.ts";
+
+let dir: string;
+let fd: number;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "txhash-encoder-"));
+  fd = openSync(join(dir, "x.idx"), "w");
+});
+afterEach(async () => {
+  closeSync(fd);
+  await rm(dir, { recursive: true, force: true });
+});
+
+function entriesOf(pairs: [number, number][]): TxhashEntries {
+  const entries = new TxhashEntries();
+  for (const [firstByte, ledgerSeq] of pairs) entries.add(new Uint8Array(32).fill(firstByte), ledgerSeq as LedgerSeq);
+  return entries;
+}
+
+function encoderFor(keyCount: number): TxhashIndexEncoder {
+  return new TxhashIndexEncoder(fd, { params: txhashIndexParams(keyCount), minLedger: 100, keyCount });
+}
+
+test("addBatch() rejects keys that go backwards (the merge's order is an invariant)", () => {
+  expect(() => encoderFor(2).addBatch(entriesOf([[0x80, 100], [0x10, 100]]))).toThrow(InvariantError);
+});
+
+test("addBatch() rejects a seq below the first ledger", () => {
+  expect(() => encoderFor(1).addBatch(entriesOf([[0x80, 99]]))).toThrow(InvariantError);
+});
+
+test("finish() rejects fewer keys than announced", () => {
+  const encoder = encoderFor(3);
+  encoder.addBatch(entriesOf([[0x10, 100], [0x20, 101]]));
+  expect(() => encoder.finish()).toThrow(/encoded 2 keys, want 3/);
+});
+
+test("finish() reports the block data and file sizes of one block", () => {
+  const encoder = encoderFor(2);
+  encoder.addBatch(entriesOf([[0x10, 100], [0x20, 101]]));
+  // K = 0, U = 1: entries 2 words, upper ceil((2 + 2) / 32) = 1 word, CRC 1 word.
+  expect(encoder.finish()).toEqual({ blockDataBytes: 16, fileBytes: 64 + 16 + 4 + 32 });
+});
