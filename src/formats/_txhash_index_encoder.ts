@@ -70,7 +70,7 @@ export class TxhashIndexEncoder {
   #blockFirstQuotient = 0;
   #blockEndQuotient = 0;
   #blockKeyCount = 0;
-  /** The open block's upper bitvector; always 2^U/32 + 1 words longer than its keys need. */
+  /** The open block's upper bitvector (zero beyond the bits set); grown as its keys need. */
   #upper: Uint32Array = new Uint32Array(64);
   /** Entry words of the pending run of one quotient, sorted when the quotient changes. */
   #runWords: Uint32Array = new Uint32Array(64);
@@ -178,6 +178,8 @@ export class TxhashIndexEncoder {
     const keyCount = this.#blockKeyCount;
     if (keyCount === 0) return;
     const upperWords = upperWordCount(keyCount, this.#params.upperBits);
+    // Empty high buckets set no bits, so the array may still be shorter than the bitvector.
+    if (upperWords > this.#upper.length) this.#upper = grow(this.#upper, upperWords);
     for (let word = 0; word < upperWords; word++) this.#appendWord(this.#upper[word]!);
     this.#upper.fill(0, 0, upperWords);
     const crcOfBytes = crc32c(this.#outBytes.subarray(this.#crcFromWord * 4, this.#outFillWords * 4), this.#blockCrc);

@@ -157,6 +157,21 @@ describe("buildTxhashIndex() on small inputs", () => {
     reader.close();
   });
 
+  test("2,000 keys sharing one quotient, every higher bucket empty, all answer", async () => {
+    const pairs: [Uint8Array, number][] = [];
+    for (let i = 0; i < 2_000; i++) {
+      const hash = new Uint8Array(32).fill(i & 0xff);
+      hash.fill(0, 0, 4); // top 32 bits zero: block 0, bucket 0, low byte 0: one quotient
+      hash[4] = i >> 8;
+      pairs.push([hash, 2 + i]);
+    }
+    const indexPath = join(dir, "crowded.idx");
+    buildTxhashIndex({ runPaths: [await writeRunOf(join(dir, "crowded.bin"), pairs)], outputPath: indexPath, minLedger: 2 as LedgerSeq, maxLedger: 10_001 as LedgerSeq });
+    const reader = openTxhashIndex(indexPath);
+    for (const [hash, ledgerSeq] of pairs) expect(reader.lookup(hash)).toContain(ledgerSeq as LedgerSeq);
+    reader.close();
+  });
+
   test("a seq outside [minLedger, maxLedger] is rejected, naming the run and the seq; no index is left", async () => {
     const good = await writeRunOf(join(dir, "00000000.bin"), [[new Uint8Array(32).fill(1), 5]]);
     const bad = await writeRunOf(join(dir, "00000001.bin"), [[new Uint8Array(32).fill(2), 10_002]]);
