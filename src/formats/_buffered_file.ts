@@ -50,7 +50,7 @@ export class BufferedFile {
   }
 
   write(bytes: Uint8Array): void {
-    assert(this.#state === "open", `write to "${this.path}" in state ${this.#state}`);
+    assert(this.#state === "open", "write to a file after finish or abandon"); // hot path: constant message
     if (this.#buffered + bytes.length > WRITE_BUFFER_BYTES) this.#flush();
     if (bytes.length >= WRITE_BUFFER_BYTES) {
       this.#writeFully(bytes);
@@ -96,7 +96,7 @@ export class BufferedFile {
     // Every pass writes ≥ 1 byte (asserted), so the loop ends within bytes.length passes.
     while (written < bytes.length) {
       const count = fileSystemCall(this.path, "write", () => fs.writeSync(fd, bytes, written, bytes.length - written));
-      assert(count > 0, `write to "${this.path}" made no progress`);
+      assert(count > 0, "write made no progress");
       written += count;
     }
     this.#writtenBytes += written;

@@ -1,7 +1,8 @@
 /**
- * Positioned reads of exactly N bytes, private to src/formats readers. A file shorter than its own
- * metadata claims is corrupt (it was truncated after being written), so a short read is a
- * `CorruptFileError`, never a partial result; an OS failure is a `FileIoError`.
+ * Cold-file reads shared by src/formats readers (private): open with one speculative tail read,
+ * and positioned reads of exactly N bytes. A file shorter than its own metadata claims is corrupt
+ * (it was truncated after being written), so a short read is a `CorruptFileError`, never a
+ * partial result; an OS failure is a `FileIoError`.
  * @module
  */
 
@@ -35,4 +36,38 @@ export function readExactly(path: string, fd: number, request: ReadRequest): Uin
     done += count;
   }
   return bytes;
+}
+
+/** Speculative tail read on open: trailer or footer plus, usually, the index behind it (§8.2). */
+export const TAIL_READ_BYTES = 256 * 1024;
+
+/** An opened file's descriptor, size, and its last min(256 KiB, size) bytes. */
+export interface FileTail {
+  fd: number;
+  fileBytes: number;
+  tail: Uint8Array;
+}
+
+/**
+ * Opens `path`, checks it is at least `minBytes` long (its fixed trailer or footer, named by
+ * `what`), reads its tail in ONE read and hands everything to `parse`. If anything throws, the
+ * descriptor is closed before the error propagates; otherwise `parse`'s result owns it.
+ */
+export function openWithTail<T>(
+  path: string,
+  options: { minBytes: number; what: string; parse: (opened: FileTail) => T },
+): T {
+  const fd = fileSystemCall(path, "open", () => fs.openSync(path, "r"));
+  try {
+    const fileBytes = fileSystemCall(path, "stat", () => fs.fstatSync(fd).size);
+    if (fileBytes < options.minBytes) {
+      throw new CorruptFileError(path, `file is ${fileBytes} bytes, shorter than the ${options.minBytes}-byte ${options.what}`);
+    }
+    const tailBytes = Math.min(TAIL_READ_BYTES, fileBytes);
+    const tail = readExactly(path, fd, { byteOffset: fileBytes - tailBytes, byteCount: tailBytes, what: "tail" });
+    return options.parse({ fd, fileBytes, tail });
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
 }

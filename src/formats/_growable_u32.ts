@@ -26,7 +26,7 @@ export class GrowableU32 {
   }
 
   push(value: number): void {
-    assert(this.#length < this.lengthMax, `growable array is full at ${this.lengthMax} values`);
+    assert(this.#length < this.lengthMax, "growable array is full"); // hot path: constant message
     if (this.#length === this.#values.length) this.#grow();
     this.#values[this.#length++] = value;
   }

@@ -5,14 +5,15 @@
  *
  * Memory is typed arrays only, no object per event or term (a dense chunk is ~10M events, ~37M
  * (event, term) pairs, ~2M terms; reference §11.8, §12.2):
- *   - per term:  its 16-byte key in an arena, an open-addressing hash slot (≤ 50% load);
+ *   - per term:  its 16-byte key in a word arena, an open-addressing hash slot (≤ 50% load);
  *   - per pair:  the term's ordinal (u32) in an add log;
  *   - per event: how many pairs it added (u8).
  * ≈ 4 B/pair + 1 B/event + ~28 B/term while streaming; `build()` adds ~16 B/term and the encoded
  * lists (~2.5 B/pair). Event ids are implied: the add log is in event order.
  *
- * Term keys are SHA-256 prefixes (`event_terms.ts`), so their first bytes are uniform: the hash
- * table uses bytes 0..3 as the hash, and the sort buckets by bytes 0..1 before comparing whole keys.
+ * Keys are held as four big-endian u32 words, so comparing words compares bytes. Term keys are
+ * SHA-256 prefixes (`event_terms.ts`), so every word is uniform: the hash table indexes by word 3,
+ * and the sort buckets by the top 16 bits of word 0, then sorts each small bucket by all words.
  * @module
  */
 
@@ -20,13 +21,15 @@ import { assert } from "../assert.ts";
 import { GrowableU32 } from "./_growable_u32.ts";
 import { TERM_KEY_BYTES, TERMS_PER_EVENT_MAX } from "./event_terms.ts";
 import { varintBytes, writeVarint } from "./posting_list.ts";
-import { compareTermKeys } from "./term_dictionary.ts";
 
 const U32_MAX = 0xffff_ffff;
 /** A bound far above a dense chunk's ~2.6M terms; keeps the hash table's Uint32Array allocatable. */
 const TERM_COUNT_MAX = 2 ** 28;
 const INITIAL_SLOTS = 1024;
+const WORDS_PER_KEY = TERM_KEY_BYTES / 4;
 const SORT_BUCKETS = 65_536;
+/** Buckets up to this size use insertion sort; a dense chunk averages ~35 keys per bucket. */
+const INSERTION_SORT_MAX = 64;
 
 /** The sorted dictionary and its posting lists: rank r's list is postings[ends[r−1], ends[r]). */
 export interface BuiltPostings {
@@ -39,7 +42,8 @@ export interface BuiltPostings {
 
 /** Accumulates (event, term) pairs for one segment. */
 export class TermPostingsBuilder {
-  #keys = new Uint8Array(INITIAL_SLOTS * TERM_KEY_BYTES);
+  /** Term ordinal o's key is words [4o, 4o + 4), big-endian. */
+  #keyWords = new Uint32Array(INITIAL_SLOTS * WORDS_PER_KEY);
   #termCount = 0;
   /** ordinal + 1 of the term in each slot; 0 = empty. Capacity is a power of two. */
   #slots = new Uint32Array(INITIAL_SLOTS);
@@ -47,6 +51,7 @@ export class TermPostingsBuilder {
   #eventPairCounts = new Uint8Array(INITIAL_SLOTS);
   #eventCount = 0;
   readonly #eventOrdinals = new Uint32Array(TERMS_PER_EVENT_MAX);
+  readonly #probe = new Uint32Array(WORDS_PER_KEY);
 
   get eventCount(): number {
     return this.#eventCount;
@@ -58,18 +63,24 @@ export class TermPostingsBuilder {
 
   /** Records the next event (id = events so far) carrying `termKeys`; a repeated key counts once. */
   addEvent(termKeys: readonly Uint8Array[]): void {
-    assert(termKeys.length <= TERMS_PER_EVENT_MAX, `event carries ${termKeys.length} terms, max ${TERMS_PER_EVENT_MAX}`);
+    // Per-event hot path: constant messages (a template would be built on every call).
+    assert(termKeys.length <= TERMS_PER_EVENT_MAX, "an event carries at most 5 terms");
     assert(this.#eventCount < U32_MAX, "segment already holds u32-max events");
     let pairCount = 0;
     for (const termKey of termKeys) {
-      assert(termKey.length === TERM_KEY_BYTES, `term key is ${termKey.length} bytes, want ${TERM_KEY_BYTES}`);
+      assert(termKey.length === TERM_KEY_BYTES, "a term key is 16 bytes");
       const ordinal = this.#ordinalOf(termKey);
-      if (this.#eventOrdinals.subarray(0, pairCount).includes(ordinal)) continue;
+      if (this.#alreadyInEvent(ordinal, pairCount)) continue;
       this.#eventOrdinals[pairCount++] = ordinal;
       this.#pairTerms.push(ordinal);
     }
     if (this.#eventCount === this.#eventPairCounts.length) this.#eventPairCounts = grown(this.#eventPairCounts, this.#eventCount + 1);
     this.#eventPairCounts[this.#eventCount++] = pairCount;
+  }
+
+  #alreadyInEvent(ordinal: number, pairCount: number): boolean {
+    for (let i = 0; i < pairCount; i++) if (this.#eventOrdinals[i] === ordinal) return true;
+    return false;
   }
 
   /** Sorts the terms and encodes every posting list. The builder must not be used afterwards. */
@@ -79,10 +90,13 @@ export class TermPostingsBuilder {
     const order = this.#sortedOrdinals();
     const rankOfOrdinal = new Uint32Array(termCount);
     const sortedKeys = new Uint8Array(termCount * TERM_KEY_BYTES);
+    const sortedView = new DataView(sortedKeys.buffer);
     for (let rank = 0; rank < termCount; rank++) {
       const ordinal = order[rank]!;
       rankOfOrdinal[ordinal] = rank;
-      sortedKeys.set(this.#keys.subarray(ordinal * TERM_KEY_BYTES, (ordinal + 1) * TERM_KEY_BYTES), rank * TERM_KEY_BYTES);
+      for (let word = 0; word < WORDS_PER_KEY; word++) {
+        sortedView.setUint32(rank * TERM_KEY_BYTES + 4 * word, this.#keyWords[ordinal * WORDS_PER_KEY + word]!, false);
+      }
     }
     // Pass 1: each list's byte size, then cumulative ends.
     const postingEnds = new Uint32Array(termCount);
@@ -103,7 +117,7 @@ export class TermPostingsBuilder {
       cursors[rank] = writeVarint(postings, cursors[rank]!, delta);
     });
     for (let rank = 0; rank < termCount; rank++) {
-      assert(cursors[rank] === postingEnds[rank], `posting list ${rank} wrote ${cursors[rank]} bytes, planned ${postingEnds[rank]}`);
+      assert(cursors[rank] === postingEnds[rank], "a posting list wrote other than its planned bytes");
     }
     return { sortedKeys, postings, postingEnds };
   }
@@ -122,45 +136,57 @@ export class TermPostingsBuilder {
         lastIdPlusOne[rank] = eventId + 1;
       }
     }
-    assert(pair === pairTerms.length, `visited ${pair} of ${pairTerms.length} pairs`);
+    assert(pair === pairTerms.length, "visited other than every pair");
   }
 
-  /** Ordinals in ascending key order: bucket by the first two bytes, then sort each bucket. */
+  /** Ordinals in ascending key order: bucket by the top 16 bits, then sort each bucket. */
   #sortedOrdinals(): Uint32Array {
     const termCount = this.#termCount;
-    const keys = this.#keys;
+    const words = this.#keyWords;
     const bucketStarts = new Uint32Array(SORT_BUCKETS + 1);
-    for (let ordinal = 0; ordinal < termCount; ordinal++) {
-      bucketStarts[bucketOf(keys, ordinal) + 1]! += 1;
-    }
+    for (let ordinal = 0; ordinal < termCount; ordinal++) bucketStarts[(words[ordinal * WORDS_PER_KEY]! >>> 16) + 1]! += 1;
     for (let bucket = 0; bucket < SORT_BUCKETS; bucket++) bucketStarts[bucket + 1]! += bucketStarts[bucket]!;
     const cursors = bucketStarts.slice(0, SORT_BUCKETS);
     const order = new Uint32Array(termCount);
-    for (let ordinal = 0; ordinal < termCount; ordinal++) order[cursors[bucketOf(keys, ordinal)]!++] = ordinal;
-    const byKey = (a: number, b: number) => compareTermKeys(keys, a * TERM_KEY_BYTES, keys, b * TERM_KEY_BYTES);
+    for (let ordinal = 0; ordinal < termCount; ordinal++) order[cursors[words[ordinal * WORDS_PER_KEY]! >>> 16]!++] = ordinal;
+    const byKey = (a: number, b: number) => compareKeyWords(words, a, b);
     for (let bucket = 0; bucket < SORT_BUCKETS; bucket++) {
       const start = bucketStarts[bucket]!;
       const end = bucketStarts[bucket + 1]!;
-      if (end - start > 1) order.subarray(start, end).sort(byKey);
+      if (end - start <= INSERTION_SORT_MAX) insertionSort(order, start, end, words);
+      else order.subarray(start, end).sort(byKey); // a crafted, crowded bucket still sorts in n log n
     }
     return order;
   }
 
   /** The ordinal of `termKey`, inserting it when new. */
   #ordinalOf(termKey: Uint8Array): number {
+    const probe = this.#probe;
+    for (let word = 0; word < WORDS_PER_KEY; word++) {
+      const at = word * 4;
+      probe[word] = ((termKey[at]! << 24) | (termKey[at + 1]! << 16) | (termKey[at + 2]! << 8) | termKey[at + 3]!) >>> 0;
+    }
+    const words = this.#keyWords;
     const mask = this.#slots.length - 1;
-    let slot = hashOf(termKey, 0) & mask;
+    let slot = probe[3]! & mask;
     // Ends within capacity probes: the table is at most half full, so an empty slot exists.
     for (;;) {
       const stored = this.#slots[slot]!;
       if (stored === 0) break;
-      if (compareTermKeys(this.#keys, (stored - 1) * TERM_KEY_BYTES, termKey, 0) === 0) return stored - 1;
+      const base = (stored - 1) * WORDS_PER_KEY;
+      if (words[base] === probe[0] && words[base + 1] === probe[1] && words[base + 2] === probe[2] && words[base + 3] === probe[3]) {
+        return stored - 1;
+      }
       slot = (slot + 1) & mask;
     }
-    assert(this.#termCount < TERM_COUNT_MAX, `segment exceeds ${TERM_COUNT_MAX} unique terms`);
+    assert(this.#termCount < TERM_COUNT_MAX, "segment exceeds 2^28 unique terms");
     const ordinal = this.#termCount++;
-    if (this.#keys.length < this.#termCount * TERM_KEY_BYTES) this.#keys = grown(this.#keys, this.#termCount * TERM_KEY_BYTES);
-    this.#keys.set(termKey, ordinal * TERM_KEY_BYTES);
+    if (this.#keyWords.length < this.#termCount * WORDS_PER_KEY) {
+      const larger = new Uint32Array(this.#keyWords.length * 2);
+      larger.set(this.#keyWords);
+      this.#keyWords = larger;
+    }
+    this.#keyWords.set(probe, ordinal * WORDS_PER_KEY);
     if (this.#termCount * 2 > this.#slots.length) {
       this.#rehash(this.#slots.length * 2);
       return ordinal;
@@ -169,12 +195,12 @@ export class TermPostingsBuilder {
     return ordinal;
   }
 
-  /** Rebuilds the table at `capacity` slots from the key arena (includes the newest term). */
+  /** Rebuilds the table at `capacity` slots from the key words (includes the newest term). */
   #rehash(capacity: number): void {
     const slots = new Uint32Array(capacity);
     const mask = capacity - 1;
     for (let ordinal = 0; ordinal < this.#termCount; ordinal++) {
-      let slot = hashOf(this.#keys, ordinal * TERM_KEY_BYTES) & mask;
+      let slot = this.#keyWords[ordinal * WORDS_PER_KEY + 3]! & mask;
       while (slots[slot] !== 0) slot = (slot + 1) & mask;
       slots[slot] = ordinal + 1;
     }
@@ -182,12 +208,25 @@ export class TermPostingsBuilder {
   }
 }
 
-function hashOf(keys: Uint8Array, byteOffset: number): number {
-  return (keys[byteOffset]! | (keys[byteOffset + 1]! << 8) | (keys[byteOffset + 2]! << 16) | (keys[byteOffset + 3]! << 24)) >>> 0;
+/** Word-wise comparison of the keys of ordinals a and b. */
+function compareKeyWords(words: Uint32Array, a: number, b: number): number {
+  for (let word = 0; word < WORDS_PER_KEY; word++) {
+    const difference = words[a * WORDS_PER_KEY + word]! - words[b * WORDS_PER_KEY + word]!;
+    if (difference !== 0) return difference;
+  }
+  return 0;
 }
 
-function bucketOf(keys: Uint8Array, ordinal: number): number {
-  return (keys[ordinal * TERM_KEY_BYTES]! << 8) | keys[ordinal * TERM_KEY_BYTES + 1]!;
+function insertionSort(order: Uint32Array, start: number, end: number, words: Uint32Array): void {
+  for (let i = start + 1; i < end; i++) {
+    const ordinal = order[i]!;
+    let j = i - 1;
+    while (j >= start && compareKeyWords(words, order[j]!, ordinal) > 0) {
+      order[j + 1] = order[j]!;
+      j--;
+    }
+    order[j + 1] = ordinal;
+  }
 }
 
 function grown(bytes: Uint8Array, neededBytes: number): Uint8Array<ArrayBuffer> {

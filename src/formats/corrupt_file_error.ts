@@ -21,7 +21,7 @@ export class CorruptFileError extends FullhistoryError {
   constructor(path: string, detail: string, options?: { cause?: unknown }) {
     super(
       `Cannot read "${path}": file is corrupt: ${detail}; ` +
-        `restore the file or delete it so it is rebuilt from the ledger lake`,
+        `the file cannot be served; restore it from a replica or rebuild it from the ledger lake`,
       options,
     );
     this.path = path;

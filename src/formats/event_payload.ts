@@ -54,16 +54,16 @@ export function eventPayloadBytes(payload: EventPayload): number {
 
 /** Encodes `payload` into `target` from byte 0 and returns the byte count (a scratch-buffer path). */
 export function encodeEventPayloadInto(payload: EventPayload, target: Uint8Array): number {
-  assert(payload.txHash.length === TX_HASH_BYTES, `tx hash is ${payload.txHash.length} bytes, want ${TX_HASH_BYTES}`);
+  assert(payload.txHash.length === TX_HASH_BYTES, "tx hash must be 32 bytes");
   assert(payload.contractEvent.length >= 1, "event payload needs a non-empty ContractEvent");
   assert(payload.contractEvent.length <= U32_MAX, "ContractEvent length exceeds u32");
-  assertU32(payload.ledgerSeq, "ledgerSeq");
-  assertU32(payload.txIdx, "txIdx");
-  assertU32(payload.opIdx, "opIdx");
-  assertU32(payload.eventIdx, "eventIdx");
-  assert(Number.isSafeInteger(payload.ledgerClosedAt), `ledgerClosedAt ${payload.ledgerClosedAt} is not a safe integer`);
+  assertU32(payload.ledgerSeq, "ledgerSeq must be a u32");
+  assertU32(payload.txIdx, "txIdx must be a u32");
+  assertU32(payload.opIdx, "opIdx must be a u32");
+  assertU32(payload.eventIdx, "eventIdx must be a u32");
+  assert(Number.isSafeInteger(payload.ledgerClosedAt), "ledgerClosedAt must be a safe integer");
   const byteCount = eventPayloadBytes(payload);
-  assert(target.length >= byteCount, `target of ${target.length} bytes is smaller than the ${byteCount}-byte payload`);
+  assert(target.length >= byteCount, "target is smaller than the payload");
   const view = new DataView(target.buffer, target.byteOffset, byteCount);
   target[0] = EVENT_PAYLOAD_VERSION;
   target.set(payload.txHash, OFF_TX_HASH);
@@ -120,8 +120,9 @@ export function decodeEventPayload(bytes: Uint8Array, source: EventPayloadSource
   };
 }
 
+// Per-event hot path: constant messages (a template would be built on every call).
 function assertU32(value: number, name: string): void {
-  assert(Number.isInteger(value), `${name} ${value} is not an integer`);
-  assert(value >= 0, `${name} ${value} is negative`);
-  assert(value <= U32_MAX, `${name} ${value} exceeds u32`);
+  assert(Number.isInteger(value), name);
+  assert(value >= 0, name);
+  assert(value <= U32_MAX, name);
 }

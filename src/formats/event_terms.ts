@@ -32,16 +32,17 @@ const digest = new Uint8Array(SHA256_BYTES);
 
 /** The term field of topic `topicIndex` (0..3). */
 export function topicTermField(topicIndex: number): TermField {
-  assert(Number.isInteger(topicIndex), `topic index ${topicIndex} is not an integer`);
-  assert(topicIndex >= 0, `topic index ${topicIndex} is negative`);
-  assert(topicIndex < INDEXED_TOPIC_COUNT, `topic index ${topicIndex} is not indexed (max ${INDEXED_TOPIC_COUNT - 1})`);
+  // Per-term hot path: constant messages (a template would be built on every call).
+  assert(Number.isInteger(topicIndex), "topic index must be an integer");
+  assert(topicIndex >= 0, "topic index must not be negative");
+  assert(topicIndex < INDEXED_TOPIC_COUNT, "only topics 0..3 are indexed");
   return (topicIndex + 1) as TermField;
 }
 
 /** The 16-byte term key of `value` in `field` (a new array; `value` is not retained). */
 export function termKey(field: TermField, value: Uint8Array): Uint8Array {
   if (field === TERM_FIELD_CONTRACT_ID) {
-    assert(value.length === CONTRACT_ID_BYTES, `contract id is ${value.length} bytes, want ${CONTRACT_ID_BYTES}`);
+    assert(value.length === CONTRACT_ID_BYTES, "a contract id is 32 bytes");
   }
   if (scratch.length < value.length + 1) scratch = new Uint8Array(Math.max(value.length + 1, scratch.length * 2));
   scratch[0] = field;

@@ -33,9 +33,10 @@ export function encodeForGroup(values: ArrayLike<number>): Uint8Array {
   let max = 0;
   for (let j = 0; j < valueCount; j++) {
     const value = values[j]!;
-    assert(Number.isInteger(value), `FOR value ${value} is not an integer`);
-    assert(value >= 0, `FOR value ${value} is negative`);
-    assert(value <= U32_MAX, `FOR value ${value} exceeds u32`);
+    // Per-value hot path: constant messages (a template would be built on every call).
+    assert(Number.isInteger(value), "FOR value must be an integer");
+    assert(value >= 0, "FOR value must not be negative");
+    assert(value <= U32_MAX, "FOR value must fit a u32");
     if (value < min) min = value;
     if (value > max) max = value;
   }

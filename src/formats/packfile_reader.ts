@@ -21,16 +21,24 @@ import { crc32c } from "./crc32c.ts";
 import { CorruptFileError } from "./corrupt_file_error.ts";
 import { fileSystemCall } from "./file_io_error.ts";
 import { decodeForGroup } from "./for_group.ts";
-import { readExactly } from "./_read_exactly.ts";
+import { type FileTail, openWithTail, readExactly } from "./_file_reads.ts";
 import { decodeOffsetIndex } from "./packfile_offset_index.ts";
 import { decodePackTrailer, hex32, PACK_TRAILER_BYTES, type PackTrailer } from "./packfile_trailer.ts";
 import { type RecordCodec, RecordDecodeError } from "./record_codec.ts";
 
-/** The speculative tail read on open (§8.2). */
-const TAIL_READ_BYTES = 256 * 1024;
 /** Coalesced reads stop growing at this size; a larger single record is read alone (§8.2). */
 const COALESCED_READ_BYTES_MAX = 1024 * 1024;
 const CRC_BYTES = 4;
+
+/** A decoded record: its payload and the cumulative end of each item in it. */
+interface DecodedRecord {
+  payload: Uint8Array;
+  itemEnds: Uint32Array;
+}
+
+function itemOf(record: DecodedRecord, local: number): Uint8Array {
+  return record.payload.subarray(local === 0 ? 0 : record.itemEnds[local - 1]!, record.itemEnds[local]!);
+}
 
 /** What the caller expects the file to be; a file that is anything else is rejected on open. */
 export interface PackfileReaderOptions {
@@ -41,22 +49,16 @@ export interface PackfileReaderOptions {
 
 /** Opens and validates `path`. Throws `CorruptFileError` for bad bytes, `FileIoError` for I/O. */
 export function openPackfile(path: string, options: PackfileReaderOptions): PackfileReader {
-  const fd = fileSystemCall(path, "open", () => fs.openSync(path, "r"));
-  try {
-    return readTail(path, fd, options);
-  } catch (err) {
-    fs.closeSync(fd);
-    throw err;
-  }
+  return openWithTail(path, {
+    minBytes: PACK_TRAILER_BYTES,
+    what: "trailer",
+    parse: (opened) => parseTail(path, opened, options),
+  });
 }
 
-function readTail(path: string, fd: number, options: PackfileReaderOptions): PackfileReader {
-  const fileBytes = fileSystemCall(path, "stat", () => fs.fstatSync(fd).size);
-  if (fileBytes < PACK_TRAILER_BYTES) {
-    throw new CorruptFileError(path, `file is ${fileBytes} bytes, shorter than the ${PACK_TRAILER_BYTES}-byte trailer`);
-  }
-  const tailBytes = Math.min(TAIL_READ_BYTES, fileBytes);
-  const tail = readExactly(path, fd, { byteOffset: fileBytes - tailBytes, byteCount: tailBytes, what: "tail" });
+function parseTail(path: string, opened: FileTail, options: PackfileReaderOptions): PackfileReader {
+  const { fd, fileBytes, tail } = opened;
+  const tailBytes = tail.length;
   const trailer = decodePackTrailer(tail.subarray(tailBytes - PACK_TRAILER_BYTES), path);
   if (trailer.format !== options.format || trailer.itemsPerRecord !== options.itemsPerRecord) {
     throw new CorruptFileError(
@@ -125,8 +127,8 @@ export class PackfileReader {
     this.#assertItemIndex(itemIndex);
     const ipr = this.trailer.itemsPerRecord;
     const recordIndex = Math.floor(itemIndex / ipr);
-    const stored = this.#readRecords(recordIndex, recordIndex + 1);
-    return this.#decodeRecord(recordIndex, stored)[itemIndex - recordIndex * ipr]!;
+    const record = this.#decodeRecord(recordIndex, this.#readRecords(recordIndex, recordIndex + 1));
+    return itemOf(record, itemIndex - recordIndex * ipr);
   }
 
   /** Items [fromItem, endItem) in order, reading neighbouring records together (≤ 1 MiB per read). */
@@ -138,11 +140,11 @@ export class PackfileReader {
     const ipr = this.trailer.itemsPerRecord;
     const firstRecord = Math.floor(fromItem / ipr);
     const lastRecord = Math.floor((endItem - 1) / ipr);
-    for (const [recordIndex, items] of this.#recordsInRuns(firstRecord, lastRecord, () => true)) {
+    for (const [recordIndex, record] of this.#recordsInRuns(firstRecord, lastRecord, () => true)) {
       const firstItem = recordIndex * ipr;
       const from = Math.max(fromItem - firstItem, 0);
-      const end = Math.min(endItem - firstItem, items.length);
-      for (let local = from; local < end; local++) yield items[local]!;
+      const end = Math.min(endItem - firstItem, record.itemEnds.length);
+      for (let local = from; local < end; local++) yield itemOf(record, local);
     }
   }
 
@@ -162,10 +164,10 @@ export class PackfileReader {
     const firstRecord = Math.floor(itemIndexes[0]! / ipr);
     const lastRecord = Math.floor(itemIndexes[itemIndexes.length - 1]! / ipr);
     let next = 0;
-    for (const [recordIndex, items] of this.#recordsInRuns(firstRecord, lastRecord, (r) => needed.has(r))) {
+    for (const [recordIndex, record] of this.#recordsInRuns(firstRecord, lastRecord, (r) => needed.has(r))) {
       const firstItem = recordIndex * ipr;
-      while (next < itemIndexes.length && itemIndexes[next]! < firstItem + items.length) {
-        yield items[itemIndexes[next]! - firstItem]!;
+      while (next < itemIndexes.length && itemIndexes[next]! < firstItem + record.itemEnds.length) {
+        yield itemOf(record, itemIndexes[next]! - firstItem);
         next++;
       }
     }
@@ -186,7 +188,7 @@ export class PackfileReader {
     firstRecord: number,
     lastRecord: number,
     wanted: (recordIndex: number) => boolean,
-  ): Generator<[number, Uint8Array[]]> {
+  ): Generator<[number, DecodedRecord]> {
     const offsets = this.#recordOffsets;
     let record = firstRecord;
     while (record <= lastRecord) {
@@ -220,18 +222,21 @@ export class PackfileReader {
     return readExactly(this.path, this.#fd, { byteOffset, byteCount, what: `records ${firstRecord}..${endRecord - 1}` });
   }
 
-  /** Splits one stored record into its items, validating it (module doc). */
-  #decodeRecord(recordIndex: number, stored: Uint8Array): Uint8Array[] {
+  /** Decodes one stored record and locates its items, validating it (module doc). */
+  #decodeRecord(recordIndex: number, stored: Uint8Array): DecodedRecord {
     const where = `record ${recordIndex} at byte ${this.#recordOffsets[recordIndex]}`;
     const ipr = this.trailer.itemsPerRecord;
-    if (ipr === 1) return [this.#decodePayload(stored, where)];
+    if (ipr === 1) {
+      const payload = this.#decodePayload(stored, where);
+      return { payload, itemEnds: Uint32Array.of(payload.length) };
+    }
     const itemCount = Math.min(ipr, this.trailer.totalItems - recordIndex * ipr);
     if (stored.length < CRC_BYTES) {
       throw new CorruptFileError(this.path, `${where}: ${stored.length} bytes, too short for an item-size index`);
     }
     const sizeIndexEnd = stored.length - CRC_BYTES;
-    const sizes = new Uint32Array(itemCount);
-    const sizeIndexBytes = decodeForGroup(stored.subarray(0, sizeIndexEnd), sizes, {
+    const itemEnds = new Uint32Array(itemCount);
+    const sizeIndexBytes = decodeForGroup(stored.subarray(0, sizeIndexEnd), itemEnds, {
       path: this.path,
       where: `${where} item-size index`,
     });
@@ -241,20 +246,15 @@ export class PackfileReader {
       throw new CorruptFileError(this.path, `${where}: item-size index CRC32C ${hex32(storedCrc)}, computed ${hex32(computedCrc)}`);
     }
     const payload = this.#decodePayload(stored.subarray(0, sizeIndexEnd - sizeIndexBytes), where);
-    const items: Uint8Array[] = [];
     let byteOffset = 0;
     for (let i = 0; i < itemCount; i++) {
-      const end = byteOffset + sizes[i]!;
-      if (end > payload.length) {
-        throw new CorruptFileError(this.path, `${where}: item ${i} ends at byte ${end} of a ${payload.length}-byte payload`);
-      }
-      items.push(payload.subarray(byteOffset, end));
-      byteOffset = end;
+      byteOffset += itemEnds[i]!; // sizes → cumulative ends, in place; checked against the payload below
+      itemEnds[i] = byteOffset;
     }
     if (byteOffset !== payload.length) {
       throw new CorruptFileError(this.path, `${where}: item sizes sum to ${byteOffset}, payload is ${payload.length} bytes`);
     }
-    return items;
+    return { payload, itemEnds };
   }
 
   #decodePayload(stored: Uint8Array, where: string): Uint8Array {

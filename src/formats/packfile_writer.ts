@@ -84,9 +84,10 @@ export class PackfileWriter {
 
   /** Appends one item (copied; the caller may reuse `item`). May encode and write a record. */
   append(item: Uint8Array): void {
-    assert(this.#file.isOpen, `append to packfile "${this.path}" after finish or close`);
-    assert(item.length <= U32_MAX, `item of ${item.length} bytes exceeds u32`);
-    assert(this.#totalItems < U32_MAX, `packfile "${this.path}" already holds ${U32_MAX} items`);
+    // Per-item hot path: constant messages (a template would be built on every call).
+    assert(this.#file.isOpen, "append to a packfile after finish or close");
+    assert(item.length <= U32_MAX, "item exceeds u32 bytes");
+    assert(this.#totalItems < U32_MAX, "packfile already holds u32-max items");
     try {
       this.#totalItems += 1;
       if (this.#options.itemsPerRecord === 1) {
@@ -169,7 +170,7 @@ export class PackfileWriter {
   #writeRecord(parts: Uint8Array[]): void {
     let recordBytes = 0;
     for (const part of parts) recordBytes += part.length;
-    assert(recordBytes <= U32_MAX, `record of ${recordBytes} bytes exceeds u32`);
+    assert(recordBytes <= U32_MAX, "record exceeds u32 bytes");
     for (const part of parts) this.#file.write(part);
     this.#recordSizes.push(recordBytes);
     this.#recordsByteCount += recordBytes;

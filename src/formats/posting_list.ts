@@ -28,8 +28,9 @@ export function varintBytes(value: number): number {
 
 /** Writes `value` (a u32) at `byteOffset`; returns the offset after it. */
 export function writeVarint(target: Uint8Array, byteOffset: number, value: number): number {
-  assert(value >= 0, `varint value ${value} is negative`);
-  assert(value <= U32_MAX, `varint value ${value} exceeds u32`);
+  // Per-id hot path: constant messages (a template would be built on every call).
+  assert(value >= 0, "varint value must not be negative");
+  assert(value <= U32_MAX, "varint value must fit a u32");
   let rest = value;
   let offset = byteOffset;
   while (rest >= 0x80) {
@@ -45,7 +46,7 @@ export function encodePostingList(eventIds: ArrayLike<number>): Uint8Array {
   assert(eventIds.length >= 1, "a posting list holds at least one event");
   let byteCount = varintBytes(eventIds[0]!);
   for (let i = 1; i < eventIds.length; i++) {
-    assert(eventIds[i]! > eventIds[i - 1]!, `posting ids not strictly ascending at ${i}`);
+    assert(eventIds[i]! > eventIds[i - 1]!, "posting ids must strictly ascend");
     byteCount += varintBytes(eventIds[i]! - eventIds[i - 1]!);
   }
   const bytes = new Uint8Array(byteCount);
