@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
-import { readdirSync, writeFileSync } from "node:fs";
+import { closeSync, ftruncateSync, openSync, readdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvariantError } from "../assert.ts";
+import { writeAllSync } from "./_txhash_index_encoder.ts";
 import { ReadFile, openAndAdopt } from "./_txhash_read_file.ts";
 import { CorruptFileError } from "./corrupt_file_error.ts";
 
@@ -23,6 +24,20 @@ test("ReadFile reads a range fully and knows the size at open", () => {
   file.read(target, 90);
   expect(file.byteCount).toBe(100);
   expect(Array.from(target)).toEqual([90, 91, 92, 93, 94, 95, 96, 97, 98, 99]);
+  file.close();
+});
+
+test("ReadFile reads at byte offsets beyond 2^32 (sparse 6 GB file, no 32-bit truncation)", () => {
+  const path = join(dir, "sparse");
+  const fd = openSync(path, "w");
+  ftruncateSync(fd, 6e9);
+  writeAllSync(fd, { bytes: Uint8Array.of(1, 2, 3, 4), byteOffset: 5_000_000_001 });
+  closeSync(fd);
+  const file = new ReadFile(path, "index");
+  const target = new Uint8Array(6);
+  file.read(target, 5_000_000_000);
+  expect(file.byteCount).toBe(6e9);
+  expect(Array.from(target)).toEqual([0, 1, 2, 3, 4, 0]);
   file.close();
 });
 
