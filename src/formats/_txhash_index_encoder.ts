@@ -18,6 +18,7 @@ import {
   IDX_LOW_BITS,
   IDX_PAYLOAD_MAX,
   IDX_PREFIX_BITS,
+  IDX_UPPER_BITS_MAX,
   type TxhashIndexParams,
   blockByteCount,
   encodeTxhashIndexFooter,
@@ -29,6 +30,8 @@ import { TXHASH_KEY_WORDS, type TxhashEntries } from "./txhash_entries.ts";
 const OUTPUT_BUFFER_BYTES = 1 << 20;
 /** A block's keys plus 2^U must index its upper bitvector with u32 arithmetic. */
 const BLOCK_KEYS_MAX = 2 ** 32 - 2 ** 11;
+
+assert(2 ** IDX_UPPER_BITS_MAX <= 2 ** 11, "a block's 2^U zeros must fit beside BLOCK_KEYS_MAX ones below 2^32");
 
 /** What the encoder wrote after the header. */
 export interface EncodedBlocks {
