@@ -78,7 +78,8 @@ function bestSeconds(run: () => void): number {
   return best;
 }
 
-function report(name: string, value: number, floor: number, unit: string): void {
+function report(name: string, figure: { value: number; floor: number; unit: string }): void {
+  const { value, floor, unit } = figure;
   console.log(`bench ${name}: ${value.toFixed(1)} ${unit} | floor ${floor.toFixed(1)} ${unit} | ratio ${(value / floor).toFixed(2)}`);
 }
 
@@ -103,7 +104,7 @@ function benchLedgerPack(dir: string): void {
     frames = ledgers.map(zstdEncode);
     writeAndSync(join(dir, "floor.bin"), frames);
   });
-  report("ledger_pack_write", rawMegabytes / writeSeconds, rawMegabytes / floorWriteSeconds, "MB/s");
+  report("ledger_pack_write", { value: rawMegabytes / writeSeconds, floor: rawMegabytes / floorWriteSeconds, unit: "MB/s" });
 
   const last = (FIRST + LEDGER_COUNT - 1) as LedgerSeq;
   const pack = openLedgerPack(packPath, { firstLedgerSeq: FIRST, ledgerCount: LEDGER_COUNT });
@@ -118,7 +119,7 @@ function benchLedgerPack(dir: string): void {
     fs.readSync(floorFd, all, 0, all.length, 0);
     for (let i = 0; i < LEDGER_COUNT; i++) Bun.zstdDecompressSync(all.subarray(frameOffsets[i]!, frameOffsets[i + 1]!));
   });
-  report("ledger_pack_scan", rawMegabytes / scanSeconds, rawMegabytes / floorScanSeconds, "MB/s");
+  report("ledger_pack_scan", { value: rawMegabytes / scanSeconds, floor: rawMegabytes / floorScanSeconds, unit: "MB/s" });
 
   const picks = Array.from({ length: RANDOM_GETS }, () => random(LEDGER_COUNT));
   const getSeconds = bestSeconds(() => {
@@ -131,7 +132,7 @@ function benchLedgerPack(dir: string): void {
       Bun.zstdDecompressSync(record);
     }
   });
-  report("ledger_pack_get", RANDOM_GETS / getSeconds, RANDOM_GETS / floorGetSeconds, "ops/s");
+  report("ledger_pack_get", { value: RANDOM_GETS / getSeconds, floor: RANDOM_GETS / floorGetSeconds, unit: "ops/s" });
   fs.closeSync(floorFd);
   pack.close();
 }
@@ -146,7 +147,7 @@ function benchTermKeys(): void {
   const floorSeconds = bestSeconds(() => {
     for (let i = 0; i < TERM_KEYS; i++) Bun.SHA256.hash(inputs[i % 1000]!, digest);
   });
-  report("event_term_key", TERM_KEYS / keySeconds, TERM_KEYS / floorSeconds, "keys/s");
+  report("event_term_key", { value: TERM_KEYS / keySeconds, floor: TERM_KEYS / floorSeconds, unit: "keys/s" });
 }
 
 /** A synthetic chunk: 7 topic0 symbols, 5000 contracts, 50k addresses, a unique amount topic. */
@@ -201,7 +202,7 @@ function benchEventsSegment(dir: string): void {
     }
     writeAndSync(join(dir, "floor-events.bin"), records);
   });
-  report("events_segment_write", eventCount / writeSeconds, eventCount / floorSeconds, "events/s");
+  report("events_segment_write", { value: eventCount / writeSeconds, floor: eventCount / floorSeconds, unit: "events/s" });
 
   const segment = openEventsSegment(paths, { firstLedgerSeq: FIRST, ledgerCount: EVENT_LEDGERS });
   // Probe contract-id terms: the common selective filter (~60 events each here).
@@ -222,7 +223,7 @@ function benchEventsSegment(dir: string): void {
       fs.readSync(packFd, record, 0, recordBytes, recordBytes * random(recordCount - 1));
     }
   });
-  report("events_term_lookup", LOOKUPS / lookupSeconds, LOOKUPS / floorLookupSeconds, "lookups/s");
+  report("events_term_lookup", { value: LOOKUPS / lookupSeconds, floor: LOOKUPS / floorLookupSeconds, unit: "lookups/s" });
   fs.closeSync(hashFd);
   fs.closeSync(packFd);
   console.log(

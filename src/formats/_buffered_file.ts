@@ -21,7 +21,7 @@ type BufferedFileState = "open" | "finished" | "abandoned";
 
 /** Creates (or truncates) `path` for sequential writing. */
 export function createBufferedFile(path: string): BufferedFile {
-  return new BufferedFile(path, fileSystemCall(path, "create", () => fs.openSync(path, "w", FILE_MODE)));
+  return new BufferedFile(path, fileSystemCall(path, { step: "create", call: () => fs.openSync(path, "w", FILE_MODE) }));
 }
 
 /** One file being written front to back. */
@@ -65,9 +65,9 @@ export class BufferedFile {
     assert(this.#state === "open", `finish "${this.path}" in state ${this.#state}`);
     this.#flush();
     const fd = this.#fd;
-    fileSystemCall(this.path, "fsync", () => fs.fsyncSync(fd));
+    fileSystemCall(this.path, { step: "fsync", call: () => fs.fsyncSync(fd) });
     this.#state = "finished";
-    fileSystemCall(this.path, "close", () => fs.closeSync(fd));
+    fileSystemCall(this.path, { step: "close", call: () => fs.closeSync(fd) });
   }
 
   /** Unlinks the partial file (the name is what must go), then releases the descriptor. No-op unless open. */
@@ -78,10 +78,10 @@ export class BufferedFile {
       fs.unlinkSync(this.path);
     } catch (err) {
       // Already gone (an operator or a sweep removed it): the goal, no partial file, holds.
-      if (errnoCode(err) !== "ENOENT") throw new FileIoError(this.path, "remove the partial file", err);
+      if (errnoCode(err) !== "ENOENT") throw new FileIoError(this.path, { step: "remove the partial file", cause: err });
     }
     const fd = this.#fd;
-    fileSystemCall(this.path, "close", () => fs.closeSync(fd));
+    fileSystemCall(this.path, { step: "close", call: () => fs.closeSync(fd) });
   }
 
   #flush(): void {
@@ -95,7 +95,7 @@ export class BufferedFile {
     let written = 0;
     // Every pass writes ≥ 1 byte (asserted), so the loop ends within bytes.length passes.
     while (written < bytes.length) {
-      const count = fileSystemCall(this.path, "write", () => fs.writeSync(fd, bytes, written, bytes.length - written));
+      const count = fileSystemCall(this.path, { step: "write", call: () => fs.writeSync(fd, bytes, written, bytes.length - written) });
       assert(count > 0, "write made no progress");
       written += count;
     }
@@ -116,7 +116,7 @@ export function abandonAndRethrow(files: readonly (BufferedFile | undefined)[], 
       file.abandon();
     } catch (cleanupErr) {
       const original = failure instanceof Error ? failure.message : String(failure);
-      cleanupFailure ??= new FileIoError(file.path, `remove the partial file (after: ${original})`, cleanupErr);
+      cleanupFailure ??= new FileIoError(file.path, { step: `remove the partial file (after: ${original})`, cause: cleanupErr });
     }
   }
   throw cleanupFailure ?? failure;

@@ -10,6 +10,15 @@ import * as fs from "node:fs";
 import { CorruptFileError } from "./corrupt_file_error.ts";
 import { fileSystemCall } from "./file_io_error.ts";
 
+/** Speculative tail read on open: trailer or footer plus, usually, the index behind it (§8.2). */
+export const TAIL_READ_BYTES = 256 * 1024;
+
+/** A file open for reading. */
+export interface OpenFile {
+  path: string;
+  fd: number;
+}
+
 /** What to read; `what` names it in messages ("tail", "records 3..5", "term block 7"). */
 export interface ReadRequest {
   byteOffset: number;
@@ -17,18 +26,19 @@ export interface ReadRequest {
   what: string;
 }
 
-/** Reads `request.byteCount` bytes at `request.byteOffset` of `fd` into fresh memory. */
-export function readExactly(path: string, fd: number, request: ReadRequest): Uint8Array {
+/** Reads `request.byteCount` bytes at `request.byteOffset` of `file` into fresh memory. */
+export function readExactly(file: OpenFile, request: ReadRequest): Uint8Array {
   const bytes = new Uint8Array(request.byteCount);
   let done = 0;
   // Every pass reads ≥ 1 byte or throws, so the loop ends within byteCount passes.
   while (done < request.byteCount) {
-    const count = fileSystemCall(path, "read", () =>
-      fs.readSync(fd, bytes, done, request.byteCount - done, request.byteOffset + done),
-    );
+    const count = fileSystemCall(file.path, {
+      step: "read",
+      call: () => fs.readSync(file.fd, bytes, done, request.byteCount - done, request.byteOffset + done),
+    });
     if (count === 0) {
       throw new CorruptFileError(
-        path,
+        file.path,
         `file ends at byte ${request.byteOffset + done} while reading ${request.what} ` +
           `(${request.byteCount} bytes at byte ${request.byteOffset})`,
       );
@@ -38,12 +48,8 @@ export function readExactly(path: string, fd: number, request: ReadRequest): Uin
   return bytes;
 }
 
-/** Speculative tail read on open: trailer or footer plus, usually, the index behind it (§8.2). */
-export const TAIL_READ_BYTES = 256 * 1024;
-
-/** An opened file's descriptor, size, and its last min(256 KiB, size) bytes. */
-export interface FileTail {
-  fd: number;
+/** An opened file, its size, and its last min(256 KiB, size) bytes. */
+export interface FileTail extends OpenFile {
   fileBytes: number;
   tail: Uint8Array;
 }
@@ -57,15 +63,15 @@ export function openWithTail<T>(
   path: string,
   options: { minBytes: number; what: string; parse: (opened: FileTail) => T },
 ): T {
-  const fd = fileSystemCall(path, "open", () => fs.openSync(path, "r"));
+  const fd = fileSystemCall(path, { step: "open", call: () => fs.openSync(path, "r") });
   try {
-    const fileBytes = fileSystemCall(path, "stat", () => fs.fstatSync(fd).size);
+    const fileBytes = fileSystemCall(path, { step: "stat", call: () => fs.fstatSync(fd).size });
     if (fileBytes < options.minBytes) {
       throw new CorruptFileError(path, `file is ${fileBytes} bytes, shorter than the ${options.minBytes}-byte ${options.what}`);
     }
     const tailBytes = Math.min(TAIL_READ_BYTES, fileBytes);
-    const tail = readExactly(path, fd, { byteOffset: fileBytes - tailBytes, byteCount: tailBytes, what: "tail" });
-    return options.parse({ fd, fileBytes, tail });
+    const tail = readExactly({ path, fd }, { byteOffset: fileBytes - tailBytes, byteCount: tailBytes, what: "tail" });
+    return options.parse({ path, fd, fileBytes, tail });
   } catch (err) {
     fs.closeSync(fd);
     throw err;

@@ -113,8 +113,11 @@ export class TermPostingsBuilder {
     const postings = new Uint8Array(totalBytes);
     const cursors = new Uint32Array(termCount);
     for (let rank = 1; rank < termCount; rank++) cursors[rank] = postingEnds[rank - 1]!;
+    const cursor = { bytes: postings, byteOffset: 0 };
     this.#forEachPair(rankOfOrdinal, (rank, delta) => {
-      cursors[rank] = writeVarint(postings, cursors[rank]!, delta);
+      cursor.byteOffset = cursors[rank]!;
+      writeVarint(delta, cursor);
+      cursors[rank] = cursor.byteOffset;
     });
     for (let rank = 0; rank < termCount; rank++) {
       assert(cursors[rank] === postingEnds[rank], "a posting list wrote other than its planned bytes");
@@ -149,12 +152,17 @@ export class TermPostingsBuilder {
     const cursors = bucketStarts.slice(0, SORT_BUCKETS);
     const order = new Uint32Array(termCount);
     for (let ordinal = 0; ordinal < termCount; ordinal++) order[cursors[words[ordinal * WORDS_PER_KEY]! >>> 16]!++] = ordinal;
-    const byKey = (a: number, b: number) => compareKeyWords(words, a, b);
+    const byKey = (a: number, b: number): number => {
+      for (let word = 0; word < WORDS_PER_KEY; word++) {
+        const difference = words[a * WORDS_PER_KEY + word]! - words[b * WORDS_PER_KEY + word]!;
+        if (difference !== 0) return difference;
+      }
+      return 0;
+    };
     for (let bucket = 0; bucket < SORT_BUCKETS; bucket++) {
-      const start = bucketStarts[bucket]!;
-      const end = bucketStarts[bucket + 1]!;
-      if (end - start <= INSERTION_SORT_MAX) insertionSort(order, start, end, words);
-      else order.subarray(start, end).sort(byKey); // a crafted, crowded bucket still sorts in n log n
+      const bucketOrdinals = order.subarray(bucketStarts[bucket]!, bucketStarts[bucket + 1]!);
+      if (bucketOrdinals.length <= INSERTION_SORT_MAX) insertionSort(bucketOrdinals, byKey);
+      else bucketOrdinals.sort(byKey); // a crafted, crowded bucket still sorts in n log n
     }
     return order;
   }
@@ -208,24 +216,16 @@ export class TermPostingsBuilder {
   }
 }
 
-/** Word-wise comparison of the keys of ordinals a and b. */
-function compareKeyWords(words: Uint32Array, a: number, b: number): number {
-  for (let word = 0; word < WORDS_PER_KEY; word++) {
-    const difference = words[a * WORDS_PER_KEY + word]! - words[b * WORDS_PER_KEY + word]!;
-    if (difference !== 0) return difference;
-  }
-  return 0;
-}
-
-function insertionSort(order: Uint32Array, start: number, end: number, words: Uint32Array): void {
-  for (let i = start + 1; i < end; i++) {
-    const ordinal = order[i]!;
+/** Sorts a small `items` in place by `compare`. */
+function insertionSort(items: Uint32Array, compare: (a: number, b: number) => number): void {
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i]!;
     let j = i - 1;
-    while (j >= start && compareKeyWords(words, order[j]!, ordinal) > 0) {
-      order[j + 1] = order[j]!;
+    while (j >= 0 && compare(items[j]!, item) > 0) {
+      items[j + 1] = items[j]!;
       j--;
     }
-    order[j + 1] = ordinal;
+    items[j + 1] = item;
   }
 }
 

@@ -151,7 +151,7 @@ export class EventsSegmentReader {
     const from = Math.max(fromSeq, this.firstLedgerSeq) as LedgerSeq;
     const to = Math.min(toSeq, this.lastLedgerSeq) as LedgerSeq;
     if (from > to) return { fromEventId: 0, endEventId: 0 };
-    return eventIdRangeOfLedgers(this.#offsets, from, to);
+    return eventIdRangeOfLedgers(this.#offsets, { fromSeq: from, toSeq: to });
   }
 
   /** Ascending ids of the events carrying `term`, within `range` (default: all). Empty on a miss. */

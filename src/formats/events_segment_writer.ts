@@ -60,7 +60,7 @@ export function createEventsSegmentWriter(paths: EventsSegmentPaths, firstLedger
   assert(Number.isInteger(firstLedgerSeq), `first ledger ${firstLedgerSeq} is not an integer`);
   assert(firstLedgerSeq >= 0, `first ledger ${firstLedgerSeq} is negative`);
   assert(firstLedgerSeq <= U32_MAX, `first ledger ${firstLedgerSeq} exceeds u32`);
-  return new EventsSegmentWriter(paths, firstLedgerSeq, createPackfileWriter(paths.eventsPack, EVENTS_PACK_LAYOUT));
+  return new EventsSegmentWriter({ paths, firstLedgerSeq, eventsPack: createPackfileWriter(paths.eventsPack, EVENTS_PACK_LAYOUT) });
 }
 
 /** One segment being written; see the module doc for the protocol. */
@@ -75,10 +75,10 @@ export class EventsSegmentWriter {
   #state: SegmentWriterState = "open";
 
   /** Use `createEventsSegmentWriter`. */
-  constructor(paths: EventsSegmentPaths, firstLedgerSeq: LedgerSeq, eventsPack: PackfileWriter) {
-    this.paths = paths;
-    this.firstLedgerSeq = firstLedgerSeq;
-    this.#eventsPack = eventsPack;
+  constructor(parts: { paths: EventsSegmentPaths; firstLedgerSeq: LedgerSeq; eventsPack: PackfileWriter }) {
+    this.paths = parts.paths;
+    this.firstLedgerSeq = parts.firstLedgerSeq;
+    this.#eventsPack = parts.eventsPack;
   }
 
   get ledgerCount(): number {
@@ -175,7 +175,7 @@ export class EventsSegmentWriter {
         this.#removeAll();
       } catch (cleanupErr) {
         const original = failure instanceof Error ? failure.message : String(failure);
-        throw new FileIoError(this.paths.eventsPack, `remove the partial segment (after: ${original})`, cleanupErr);
+        throw new FileIoError(this.paths.eventsPack, { step: `remove the partial segment (after: ${original})`, cause: cleanupErr });
       }
     }
     throw failure;
@@ -193,6 +193,6 @@ function removeIfPresent(path: string): void {
   try {
     fs.unlinkSync(path);
   } catch (err) {
-    if (errnoCode(err) !== "ENOENT") throw new FileIoError(path, "remove", err); // ENOENT: never written
+    if (errnoCode(err) !== "ENOENT") throw new FileIoError(path, { step: "remove", cause: err }); // ENOENT: never written
   }
 }

@@ -14,7 +14,8 @@ export class FileIoError extends FullhistoryError {
   readonly path: string;
 
   /** `step` is the failed operation: "create", "write", "fsync", "close", "open", "read". */
-  constructor(path: string, step: string, cause: unknown) {
+  constructor(path: string, failure: { step: string; cause: unknown }) {
+    const { step, cause } = failure;
     const reason = errnoCode(cause) ?? (cause instanceof Error ? cause.message : String(cause));
     super(
       `Cannot ${step} "${path}": ${reason}; ` +
@@ -25,13 +26,13 @@ export class FileIoError extends FullhistoryError {
   }
 }
 
-/** Runs one filesystem call; an OS error (errno code "E…") becomes a `FileIoError`, others pass. */
-export function fileSystemCall<T>(path: string, step: string, call: () => T): T {
+/** Runs `operation.call`; an OS error (errno code "E…") becomes a `FileIoError`, others pass. */
+export function fileSystemCall<T>(path: string, operation: { step: string; call: () => T }): T {
   try {
-    return call();
+    return operation.call();
   } catch (err) {
     const code = errnoCode(err);
     if (code === undefined || !code.startsWith("E") || code.startsWith("ERR_")) throw err;
-    throw new FileIoError(path, step, err);
+    throw new FileIoError(path, { step: operation.step, cause: err });
   }
 }

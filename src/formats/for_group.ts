@@ -63,17 +63,20 @@ export function encodeForGroup(values: ArrayLike<number>): Uint8Array {
   return group;
 }
 
-/** Where a group sits, for error messages: the file and a description such as "offset index group 3". */
-export interface ForGroupSource {
+/** Where decoded values go, and where the group sits for messages ("offset index group 3"). */
+export interface ForGroupTarget {
+  into: Uint32Array;
   path: string;
   where: string;
 }
 
 /**
- * Decodes the group of `into.length` values that ENDS at `window`'s end into `into`, and returns
- * the group's byte size. Bytes are input: any violation is a `CorruptFileError`.
+ * Decodes the group of `target.into.length` values that ENDS at `window`'s end into
+ * `target.into`, and returns the group's byte size. Bytes are input: any violation is a
+ * `CorruptFileError`.
  */
-export function decodeForGroup(window: Uint8Array, into: Uint32Array, source: ForGroupSource): number {
+export function decodeForGroup(window: Uint8Array, target: ForGroupTarget): number {
+  const { into, ...source } = target;
   const valueCount = into.length;
   assert(valueCount >= 1, "FOR group decode needs at least one value");
   const fail = (detail: string): never => {

@@ -7,7 +7,7 @@ const SOURCE = { path: "/x/test.pack", where: "test group" };
 
 function decode(group: Uint8Array, valueCount: number): number[] {
   const values = new Uint32Array(valueCount);
-  const consumed = decodeForGroup(group, values, SOURCE);
+  const consumed = decodeForGroup(group, { into: values, ...SOURCE });
   expect(consumed).toBe(group.length);
   return Array.from(values);
 }
@@ -39,7 +39,7 @@ test("decodeForGroup() inverts encodeForGroup() for 128 values of every width", 
 test("decodeForGroup() reads the group that ends its window, ignoring bytes before it", () => {
   const window = new Uint8Array([0xaa, 0xbb, ...encodeForGroup([5, 12, 7, 10])]);
   const values = new Uint32Array(4);
-  expect(decodeForGroup(window, values, SOURCE)).toBe(7);
+  expect(decodeForGroup(window, { into: values, ...SOURCE })).toBe(7);
   expect(Array.from(values)).toEqual([5, 12, 7, 10]);
 });
 

@@ -85,7 +85,11 @@ export function totalEventCount(offsets: LedgerOffsets): number {
 }
 
 /** The ids of the events in ledgers fromSeq..toSeq inclusive; both must be covered. */
-export function eventIdRangeOfLedgers(offsets: LedgerOffsets, fromSeq: LedgerSeq, toSeq: LedgerSeq): EventIdRange {
+export function eventIdRangeOfLedgers(
+  offsets: LedgerOffsets,
+  ledgers: { fromSeq: LedgerSeq; toSeq: LedgerSeq },
+): EventIdRange {
+  const { fromSeq, toSeq } = ledgers;
   const counts = offsets.cumulativeEventCounts;
   const fromIndex = fromSeq - offsets.startLedgerSeq;
   const toIndex = toSeq - offsets.startLedgerSeq;

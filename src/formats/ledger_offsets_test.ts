@@ -20,11 +20,11 @@ test("decodeLedgerOffsets() inverts encodeLedgerOffsets()", () => {
 
 test("eventIdRangeOfLedgers() maps ledgers to half-open id ranges, zero-event ledgers empty", () => {
   const seq = (n: number) => n as LedgerSeq;
-  expect(eventIdRangeOfLedgers(OFFSETS, seq(100), seq(100))).toEqual({ fromEventId: 0, endEventId: 2 });
-  expect(eventIdRangeOfLedgers(OFFSETS, seq(101), seq(101))).toEqual({ fromEventId: 2, endEventId: 2 });
-  expect(eventIdRangeOfLedgers(OFFSETS, seq(101), seq(103))).toEqual({ fromEventId: 2, endEventId: 5 });
-  expect(() => eventIdRangeOfLedgers(OFFSETS, seq(99), seq(100))).toThrow(InvariantError);
-  expect(() => eventIdRangeOfLedgers(OFFSETS, seq(100), seq(104))).toThrow(InvariantError);
+  expect(eventIdRangeOfLedgers(OFFSETS, { fromSeq: seq(100), toSeq: seq(100) })).toEqual({ fromEventId: 0, endEventId: 2 });
+  expect(eventIdRangeOfLedgers(OFFSETS, { fromSeq: seq(101), toSeq: seq(101) })).toEqual({ fromEventId: 2, endEventId: 2 });
+  expect(eventIdRangeOfLedgers(OFFSETS, { fromSeq: seq(101), toSeq: seq(103) })).toEqual({ fromEventId: 2, endEventId: 5 });
+  expect(() => eventIdRangeOfLedgers(OFFSETS, { fromSeq: seq(99), toSeq: seq(100) })).toThrow(InvariantError);
+  expect(() => eventIdRangeOfLedgers(OFFSETS, { fromSeq: seq(100), toSeq: seq(104) })).toThrow(InvariantError);
 });
 
 test("decodeLedgerOffsets() rejects an unknown version", () => {

@@ -28,7 +28,8 @@ function lcmOf(ledgerSeq: number): Uint8Array {
   return bytes;
 }
 
-function writeLedgers(path: string, first: number, count: number): void {
+function writeLedgers(path: string, ledgers: { first: number; count: number }): void {
+  const { first, count } = ledgers;
   const writer = createLedgerPackWriter(path, seq(first));
   for (let n = first; n < first + count; n++) writer.append(seq(n), lcmOf(n));
   writer.finish();
@@ -41,7 +42,7 @@ test("encodeLedgerPackAppData() writes the first ledger big-endian (§8.4)", () 
 
 test("a ledger pack round-trips every ledger by sequence and by range", () => {
   const path = join(dir.path, "00000005.pack");
-  writeLedgers(path, FIRST, 25);
+  writeLedgers(path, { first: FIRST, count: 25 });
   const pack = openLedgerPack(path, { firstLedgerSeq: FIRST, ledgerCount: 25 });
   try {
     expect(pack.lastLedgerSeq).toBe(seq(FIRST + 24));
@@ -57,7 +58,7 @@ test("a ledger pack round-trips every ledger by sequence and by range", () => {
 
 test("the pack's appData is the first ledger, just before the trailer", () => {
   const path = join(dir.path, "appdata.pack");
-  writeLedgers(path, FIRST, 2);
+  writeLedgers(path, { first: FIRST, count: 2 });
   const bytes = new Uint8Array(fs.readFileSync(path));
   expect(hexOf(bytes.subarray(bytes.length - 80, bytes.length - 76))).toBe("00 00 c3 52");
 });
@@ -85,7 +86,7 @@ test("finish() with zero ledgers is rejected and leaves no file", () => {
 
 test("openLedgerPack() rejects a pack of other ledgers, naming what it holds and what was wanted", () => {
   const path = join(dir.path, "other.pack");
-  writeLedgers(path, FIRST, 3);
+  writeLedgers(path, { first: FIRST, count: 3 });
   expect(() => openLedgerPack(path, { firstLedgerSeq: seq(60_002), ledgerCount: 3 })).toThrow(
     /holds 3 ledgers from 50002, want 3 ledgers from 60002/,
   );
@@ -94,7 +95,7 @@ test("openLedgerPack() rejects a pack of other ledgers, naming what it holds and
 
 test("openLedgerPack() rejects a flipped appData byte", () => {
   const path = join(dir.path, "flip.pack");
-  writeLedgers(path, FIRST, 3);
+  writeLedgers(path, { first: FIRST, count: 3 });
   const bytes = new Uint8Array(fs.readFileSync(path));
   bytes[bytes.length - 77]! ^= 0x01;
   fs.writeFileSync(path, bytes);
@@ -117,7 +118,7 @@ test("openLedgerPack() rejects another packfile format and a malformed appData",
 
 test("ledger() reports a corrupt record as CorruptFileError naming the file", () => {
   const path = join(dir.path, "00000005.pack");
-  writeLedgers(path, FIRST, 3);
+  writeLedgers(path, { first: FIRST, count: 3 });
   const bytes = new Uint8Array(fs.readFileSync(path));
   bytes[20]! ^= 0x40; // inside record 0's zstd frame
   fs.writeFileSync(path, bytes);

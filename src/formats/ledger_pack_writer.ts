@@ -9,7 +9,7 @@
 import { assert } from "../assert.ts";
 import { FullhistoryError } from "../errors.ts";
 import type { LedgerSeq } from "../geometry/chunk.ts";
-import { encodeLedgerPackAppData, LEDGER_PACK_LAYOUT } from "./ledger_pack.ts";
+import { decodeLedgerPackAppData, encodeLedgerPackAppData, LEDGER_PACK_LAYOUT } from "./ledger_pack.ts";
 import { createPackfileWriter, type PackfileWriter } from "./packfile_writer.ts";
 
 const U32_MAX = 0xffff_ffff;
@@ -23,7 +23,7 @@ export class LedgerPackError extends FullhistoryError {
 export function createLedgerPackWriter(path: string, firstLedgerSeq: LedgerSeq): LedgerPackWriter {
   // Encoding validates the u32 range before a file is created.
   const appData = encodeLedgerPackAppData(firstLedgerSeq);
-  return new LedgerPackWriter(createPackfileWriter(path, LEDGER_PACK_LAYOUT), firstLedgerSeq, appData);
+  return new LedgerPackWriter(createPackfileWriter(path, LEDGER_PACK_LAYOUT), appData);
 }
 
 /** One ledger pack being written; `finish()` or `close()` it. */
@@ -32,11 +32,11 @@ export class LedgerPackWriter {
   readonly #pack: PackfileWriter;
   readonly #appData: Uint8Array;
 
-  /** Use `createLedgerPackWriter`. */
-  constructor(pack: PackfileWriter, firstLedgerSeq: LedgerSeq, appData: Uint8Array) {
+  /** Use `createLedgerPackWriter`; `appData` is the encoded first ledger. */
+  constructor(pack: PackfileWriter, appData: Uint8Array) {
     this.#pack = pack;
-    this.firstLedgerSeq = firstLedgerSeq;
     this.#appData = appData;
+    this.firstLedgerSeq = decodeLedgerPackAppData(appData, pack.path);
   }
 
   get path(): string {

@@ -66,7 +66,8 @@ export function decodeOffsetIndex(
   for (let group = groupCount - 1; group >= 0; group--) {
     const start = group * PACK_INDEX_FOR_GROUP_SIZE;
     const end = Math.min(start + PACK_INDEX_FOR_GROUP_SIZE, recordCount);
-    groupEnd -= decodeForGroup(index.subarray(0, groupEnd), sizes.subarray(start, end), {
+    groupEnd -= decodeForGroup(index.subarray(0, groupEnd), {
+      into: sizes.subarray(start, end),
       path,
       where: `offset index group ${group}`,
     });

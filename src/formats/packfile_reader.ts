@@ -52,12 +52,12 @@ export function openPackfile(path: string, options: PackfileReaderOptions): Pack
   return openWithTail(path, {
     minBytes: PACK_TRAILER_BYTES,
     what: "trailer",
-    parse: (opened) => parseTail(path, opened, options),
+    parse: (opened) => parseTail(opened, options),
   });
 }
 
-function parseTail(path: string, opened: FileTail, options: PackfileReaderOptions): PackfileReader {
-  const { fd, fileBytes, tail } = opened;
+function parseTail(opened: FileTail, options: PackfileReaderOptions): PackfileReader {
+  const { path, fd, fileBytes, tail } = opened;
   const tailBytes = tail.length;
   const trailer = decodePackTrailer(tail.subarray(tailBytes - PACK_TRAILER_BYTES), path);
   if (trailer.format !== options.format || trailer.itemsPerRecord !== options.itemsPerRecord) {
@@ -79,7 +79,7 @@ function parseTail(path: string, opened: FileTail, options: PackfileReaderOption
   const meta =
     metaBytes + PACK_TRAILER_BYTES <= tailBytes
       ? tail.subarray(tailBytes - PACK_TRAILER_BYTES - metaBytes, tailBytes - PACK_TRAILER_BYTES)
-      : readExactly(path, fd, { byteOffset: indexBase, byteCount: metaBytes, what: "offset index and appData" });
+      : readExactly(opened, { byteOffset: indexBase, byteCount: metaBytes, what: "offset index and appData" });
   const recordOffsets = decodeOffsetIndex(meta.subarray(0, trailer.indexBytes), {
     recordCount: trailer.recordCount,
     indexBase,
@@ -140,7 +140,7 @@ export class PackfileReader {
     const ipr = this.trailer.itemsPerRecord;
     const firstRecord = Math.floor(fromItem / ipr);
     const lastRecord = Math.floor((endItem - 1) / ipr);
-    for (const [recordIndex, record] of this.#recordsInRuns(firstRecord, lastRecord, () => true)) {
+    for (const [recordIndex, record] of this.#recordsInRuns({ firstRecord, lastRecord, wanted: () => true })) {
       const firstItem = recordIndex * ipr;
       const from = Math.max(fromItem - firstItem, 0);
       const end = Math.min(endItem - firstItem, record.itemEnds.length);
@@ -164,7 +164,7 @@ export class PackfileReader {
     const firstRecord = Math.floor(itemIndexes[0]! / ipr);
     const lastRecord = Math.floor(itemIndexes[itemIndexes.length - 1]! / ipr);
     let next = 0;
-    for (const [recordIndex, record] of this.#recordsInRuns(firstRecord, lastRecord, (r) => needed.has(r))) {
+    for (const [recordIndex, record] of this.#recordsInRuns({ firstRecord, lastRecord, wanted: (r) => needed.has(r) })) {
       const firstItem = recordIndex * ipr;
       while (next < itemIndexes.length && itemIndexes[next]! < firstItem + record.itemEnds.length) {
         yield itemOf(record, itemIndexes[next]! - firstItem);
@@ -177,18 +177,19 @@ export class PackfileReader {
   close(): void {
     if (!this.#open) return;
     this.#open = false;
-    fileSystemCall(this.path, "close", () => fs.closeSync(this.#fd));
+    fileSystemCall(this.path, { step: "close", call: () => fs.closeSync(this.#fd) });
   }
 
   /**
    * Decoded records in [firstRecord, lastRecord] for which `wanted` holds, ascending. Wanted
    * neighbours are fetched in one read while the run stays ≤ 1 MiB.
    */
-  *#recordsInRuns(
-    firstRecord: number,
-    lastRecord: number,
-    wanted: (recordIndex: number) => boolean,
-  ): Generator<[number, DecodedRecord]> {
+  *#recordsInRuns(span: {
+    firstRecord: number;
+    lastRecord: number;
+    wanted: (recordIndex: number) => boolean;
+  }): Generator<[number, DecodedRecord]> {
+    const { firstRecord, lastRecord, wanted } = span;
     const offsets = this.#recordOffsets;
     let record = firstRecord;
     while (record <= lastRecord) {
@@ -219,7 +220,8 @@ export class PackfileReader {
     assert(this.#open, `read from closed packfile "${this.path}"`);
     const byteOffset = this.#recordOffsets[firstRecord]!;
     const byteCount = this.#recordOffsets[endRecord]! - byteOffset;
-    return readExactly(this.path, this.#fd, { byteOffset, byteCount, what: `records ${firstRecord}..${endRecord - 1}` });
+    const file = { path: this.path, fd: this.#fd };
+    return readExactly(file, { byteOffset, byteCount, what: `records ${firstRecord}..${endRecord - 1}` });
   }
 
   /** Decodes one stored record and locates its items, validating it (module doc). */
@@ -236,7 +238,8 @@ export class PackfileReader {
     }
     const sizeIndexEnd = stored.length - CRC_BYTES;
     const itemEnds = new Uint32Array(itemCount);
-    const sizeIndexBytes = decodeForGroup(stored.subarray(0, sizeIndexEnd), itemEnds, {
+    const sizeIndexBytes = decodeForGroup(stored.subarray(0, sizeIndexEnd), {
+      into: itemEnds,
       path: this.path,
       where: `${where} item-size index`,
     });

@@ -21,15 +21,16 @@ function makeItems(itemCount: number, sizeMax: number): Uint8Array[] {
   return Array.from({ length: itemCount }, (_, i) => pseudoRandomBytes((i * 7919) % (sizeMax + 1), i + 1));
 }
 
-function writePack(name: string, items: Uint8Array[], options: PackfileWriterOptions, appData?: Uint8Array): string {
+function writePack(name: string, pack: { items: Uint8Array[]; layout: PackfileWriterOptions; appData?: Uint8Array }): string {
   const path = join(dir.path, name);
-  const writer = createPackfileWriter(path, options);
-  for (const item of items) writer.append(item);
-  writer.finish(appData);
+  const writer = createPackfileWriter(path, pack.layout);
+  for (const item of pack.items) writer.append(item);
+  writer.finish(pack.appData);
   return path;
 }
 
-function withReader<T>(path: string, options: PackfileWriterOptions, use: (reader: PackfileReader) => T): T {
+function withReader<T>(path: string, opened: { layout: PackfileWriterOptions; use: (reader: PackfileReader) => T }): T {
+  const { layout: options, use } = opened;
   const reader = openPackfile(path, options);
   try {
     return use(reader);
@@ -49,41 +50,41 @@ const LAYOUTS: [string, PackfileWriterOptions][] = [
 test.each(LAYOUTS)("readItem() returns every item of a multi-group file (%s)", (_, options) => {
   // > 128 records in every layout, so the offset index has several FOR groups.
   const items = makeItems(options.itemsPerRecord === 1 ? 300 : 130 * options.itemsPerRecord + 5, 60);
-  const path = writePack("round.pack", items, options, new Uint8Array([1, 2, 3]));
-  withReader(path, options, (reader) => {
+  const path = writePack("round.pack", { items, layout: options, appData: new Uint8Array([1, 2, 3]) });
+  withReader(path, { layout: options, use: (reader) => {
     expect(reader.itemCount).toBe(items.length);
     expect(reader.trailer.recordCount).toBe(Math.ceil(items.length / options.itemsPerRecord));
     expect(Array.from(reader.appData)).toEqual([1, 2, 3]);
     for (let i = 0; i < items.length; i += 1 + (i % 5)) expect(reader.readItem(i)).toEqual(items[i]!);
     expect(reader.readItem(items.length - 1)).toEqual(items[items.length - 1]!);
-  });
+  } });
 });
 
 test.each(LAYOUTS)("items() yields exactly the requested range (%s)", (_, options) => {
   const items = makeItems(700, 40);
-  const path = writePack("range.pack", items, options);
-  withReader(path, options, (reader) => {
+  const path = writePack("range.pack", { items, layout: options });
+  withReader(path, { layout: options, use: (reader) => {
     for (const [from, end] of [[0, 700], [0, 0], [5, 6], [127, 129], [300, 555], [699, 700]] as const) {
       expect(Array.from(reader.items(from, end))).toEqual(items.slice(from, end));
     }
-  });
+  } });
 });
 
 test.each(LAYOUTS)("itemsAt() yields the requested items in order (%s)", (_, options) => {
   const items = makeItems(700, 40);
-  const path = writePack("at.pack", items, options);
+  const path = writePack("at.pack", { items, layout: options });
   const picks = [0, 1, 2, 130, 255, 256, 257, 511, 698, 699];
-  withReader(path, options, (reader) => {
+  withReader(path, { layout: options, use: (reader) => {
     expect(Array.from(reader.itemsAt(picks))).toEqual(picks.map((i) => items[i]!));
     expect(Array.from(reader.itemsAt([]))).toEqual([]);
-  });
+  } });
 });
 
 test("items() coalesces neighbouring records into reads of at most 1 MiB", () => {
   const options = { format: 1, itemsPerRecord: 1, codec: IDENTITY_CODEC };
   const items = Array.from({ length: 10 }, (_, i) => new Uint8Array(300 * 1024).fill(i));
-  const path = writePack("coalesce.pack", items, options);
-  withReader(path, options, (reader) => {
+  const path = writePack("coalesce.pack", { items, layout: options });
+  withReader(path, { layout: options, use: (reader) => {
     const readSync = spyOn(fs, "readSync"); // call-through: counts real reads
     try {
       expect(Array.from(reader.items(0, 10))).toEqual(items);
@@ -91,40 +92,40 @@ test("items() coalesces neighbouring records into reads of at most 1 MiB", () =>
     } finally {
       readSync.mockRestore();
     }
-  });
+  } });
 });
 
 test("items() reads a record larger than 1 MiB on its own", () => {
   const options = { format: 1, itemsPerRecord: 1, codec: ZSTD_CODEC };
   const items = [new Uint8Array(10), pseudoRandomBytes(1_500_000, 3), new Uint8Array(10)];
-  const path = writePack("big.pack", items, options);
-  withReader(path, options, (reader) => expect(Array.from(reader.items(0, 3))).toEqual(items));
+  const path = writePack("big.pack", { items, layout: options });
+  withReader(path, { layout: options, use: (reader) => expect(Array.from(reader.items(0, 3))).toEqual(items) });
 });
 
 test("openPackfile() reads an index and appData beyond the 256 KiB tail read", () => {
   const options = { format: 1, itemsPerRecord: 1, codec: IDENTITY_CODEC };
   const appData = pseudoRandomBytes(300 * 1024, 9);
-  const path = writePack("bigtail.pack", makeItems(50, 10), options, appData);
-  withReader(path, options, (reader) => {
+  const path = writePack("bigtail.pack", { items: makeItems(50, 10), layout: options, appData });
+  withReader(path, { layout: options, use: (reader) => {
     expect(reader.appData).toEqual(appData);
     expect(reader.readItem(49)).toEqual(makeItems(50, 10)[49]!);
-  });
+  } });
 });
 
 test("openPackfile() accepts an empty pack with appData", () => {
   const options = { format: 0xfe1e000c, itemsPerRecord: 128, codec: ZSTD_CODEC };
-  const path = writePack("empty.pack", [], options, new Uint8Array([9]));
-  withReader(path, options, (reader) => {
+  const path = writePack("empty.pack", { items: [], layout: options, appData: new Uint8Array([9]) });
+  withReader(path, { layout: options, use: (reader) => {
     expect(reader.itemCount).toBe(0);
     expect(reader.trailer.recordCount).toBe(0);
     expect(Array.from(reader.appData)).toEqual([9]);
     expect(Array.from(reader.items(0, 0))).toEqual([]);
-  });
+  } });
 });
 
 test("openPackfile() rejects a file of another format or items-per-record", () => {
   const options = { format: 1, itemsPerRecord: 1, codec: ZSTD_CODEC };
-  const path = writePack("kind.pack", makeItems(3, 5), options);
+  const path = writePack("kind.pack", { items: makeItems(3, 5), layout: options });
   expect(() => openPackfile(path, { ...options, format: 2 })).toThrow(/holds format 0x00000001 .* want format 0x00000002/);
   expect(() => openPackfile(path, { ...options, itemsPerRecord: 128 })).toThrow(CorruptFileError);
 });
@@ -138,16 +139,16 @@ test("openPackfile() rejects a file shorter than a trailer and a missing file", 
 
 test("readItem() past the last item is a broken invariant", () => {
   const options = LAYOUTS[2]![1];
-  const path = writePack("bounds.pack", makeItems(5, 5), options);
-  withReader(path, options, (reader) => {
+  const path = writePack("bounds.pack", { items: makeItems(5, 5), layout: options });
+  withReader(path, { layout: options, use: (reader) => {
     expect(() => reader.readItem(5)).toThrow(InvariantError);
     expect(() => reader.readItem(-1)).toThrow(InvariantError);
-  });
+  } });
 });
 
 test("a reader refuses to read after close()", () => {
   const options = LAYOUTS[0]![1];
-  const reader = openPackfile(writePack("closed.pack", makeItems(2, 5), options), options);
+  const reader = openPackfile(writePack("closed.pack", { items: makeItems(2, 5), layout: options }), options);
   reader.close();
   expect(() => reader.readItem(0)).toThrow(InvariantError);
 });
@@ -157,7 +158,7 @@ function readAll(bytes: Uint8Array, options: PackfileWriterOptions): Uint8Array[
   const path = join(dir.path, "mutant.pack");
   fs.writeFileSync(path, bytes);
   try {
-    return withReader(path, options, (reader) => Array.from(reader.items(0, reader.itemCount)));
+    return withReader(path, { layout: options, use: (reader) => Array.from(reader.items(0, reader.itemCount)) });
   } catch (err) {
     return err;
   }
@@ -167,12 +168,12 @@ function readAll(bytes: Uint8Array, options: PackfileWriterOptions): Uint8Array[
 function regionsOf(bytes: Uint8Array, options: PackfileWriterOptions): Record<string, [number, number]> {
   const path = join(dir.path, "regions.pack");
   fs.writeFileSync(path, bytes);
-  return withReader(path, options, (reader) => {
+  return withReader(path, { layout: options, use: (reader) => {
     const trailerStart = bytes.length - 76;
     const appDataStart = trailerStart - reader.appData.length;
     const indexStart = appDataStart - reader.trailer.indexBytes;
     return { offsetIndex: [indexStart, appDataStart], trailer: [trailerStart, bytes.length] };
-  });
+  } });
 }
 
 test.each([
@@ -183,7 +184,7 @@ test.each([
   "a flipped byte anywhere outside appData is an error naming the file, never garbage (%s)",
   (_, options) => {
     const items = makeItems(10, 300);
-    const original = new Uint8Array(fs.readFileSync(writePack("good.pack", items, options, new Uint8Array([7, 7]))));
+    const original = new Uint8Array(fs.readFileSync(writePack("good.pack", { items, layout: options, appData: new Uint8Array([7, 7]) })));
     const regions = regionsOf(original, options);
     let errors = 0;
     for (let byteOffset = 0; byteOffset < original.length; byteOffset++) {
@@ -208,7 +209,7 @@ test.each([
 
 test("a truncated pack is rejected at every length", () => {
   const options = { format: 0xfe1e000c, itemsPerRecord: 4, codec: ZSTD_CODEC };
-  const original = new Uint8Array(fs.readFileSync(writePack("trunc.pack", makeItems(9, 100), options, new Uint8Array([1]))));
+  const original = new Uint8Array(fs.readFileSync(writePack("trunc.pack", { items: makeItems(9, 100), layout: options, appData: new Uint8Array([1]) })));
   for (let length = 0; length < original.length; length++) {
     expect(readAll(original.subarray(0, length), options)).toBeInstanceOf(CorruptFileError);
   }
@@ -216,7 +217,7 @@ test("a truncated pack is rejected at every length", () => {
 
 test("a flipped item-size index byte is reported with the record number", () => {
   const options = { format: 0xfe1e000b, itemsPerRecord: 2, codec: IDENTITY_CODEC };
-  const original = new Uint8Array(fs.readFileSync(writePack("sizes.pack", [new Uint8Array([1]), new Uint8Array([2, 3])], options)));
+  const original = new Uint8Array(fs.readFileSync(writePack("sizes.pack", { items: [new Uint8Array([1]), new Uint8Array([2, 3])], layout: options })));
   const mutant = original.slice();
   mutant[3]! ^= 0x01; // record 0 = 3 payload bytes, then its FOR group
   expect(readAll(mutant, options)).toEqual(expect.objectContaining({ message: expect.stringMatching(/record 0 at byte 0/) }));

@@ -33,17 +33,17 @@ const U32_MAX = 0xffff_ffff;
 const OFF_MAGIC = 0;
 const OFF_VERSION = 4;
 const OFF_FLAGS = 5;
-const OFF_RESERVED_A = 6; // 2 bytes
+const OFF_RESERVED_A = 6; // 2 bytes, up to OFF_FORMAT
 const OFF_FORMAT = 8;
 const OFF_RECORD_COUNT = 12;
 const OFF_TOTAL_ITEMS = 16;
 const OFF_ITEMS_PER_RECORD = 20;
 const OFF_GROUP_SIZE = 24;
-const OFF_RESERVED_B = 26; // 2 bytes
+const OFF_RESERVED_B = 26; // 2 bytes, up to OFF_INDEX_SIZE
 const OFF_INDEX_SIZE = 28;
 const OFF_APP_DATA_SIZE = 32;
 const OFF_CONTENT_HASH = 36; // 32 bytes
-const OFF_RESERVED_C = 68; // 4 bytes
+const OFF_RESERVED_C = 68; // 4 bytes, up to OFF_CRC
 const OFF_CRC = 72;
 
 assert(OFF_CRC + 4 === PACK_TRAILER_BYTES, "trailer CRC must be its last 4 bytes");
@@ -112,10 +112,10 @@ export function decodePackTrailer(bytes: Uint8Array, path: string): PackTrailer 
   const flags = bytes[OFF_FLAGS]!;
   if ((flags & ~FLAG_CONTENT_HASH) !== 0) fail(`unknown flag bits 0x${flags.toString(16).padStart(2, "0")}`);
   if (flags === FLAG_CONTENT_HASH) fail("content hash flag is set; this reader does not support content hashes");
-  if (!allZero(bytes, OFF_RESERVED_A, 2)) fail("reserved bytes 6..7 are not zero");
-  if (!allZero(bytes, OFF_RESERVED_B, 2)) fail("reserved bytes 26..27 are not zero");
-  if (!allZero(bytes, OFF_CONTENT_HASH, 32)) fail("content hash bytes are not zero but the flag is clear");
-  if (!allZero(bytes, OFF_RESERVED_C, 4)) fail("reserved bytes 68..71 are not zero");
+  if (!allZero(bytes.subarray(OFF_RESERVED_A, OFF_FORMAT))) fail("reserved bytes 6..7 are not zero");
+  if (!allZero(bytes.subarray(OFF_RESERVED_B, OFF_INDEX_SIZE))) fail("reserved bytes 26..27 are not zero");
+  if (!allZero(bytes.subarray(OFF_CONTENT_HASH, OFF_RESERVED_C))) fail("content hash bytes are not zero but the flag is clear");
+  if (!allZero(bytes.subarray(OFF_RESERVED_C, OFF_CRC))) fail("reserved bytes 68..71 are not zero");
   const groupSize = view.getUint16(OFF_GROUP_SIZE, true);
   if (groupSize !== PACK_INDEX_FOR_GROUP_SIZE) fail(`index FOR group size ${groupSize}, want ${PACK_INDEX_FOR_GROUP_SIZE}`);
   const trailer: PackTrailer = {
@@ -143,9 +143,8 @@ export function hex32(value: number): string {
   return `0x${value.toString(16).padStart(8, "0")}`;
 }
 
-function allZero(bytes: Uint8Array, start: number, length: number): boolean {
-  for (let i = start; i < start + length; i++) if (bytes[i] !== 0) return false;
-  return true;
+function allZero(bytes: Uint8Array): boolean {
+  return bytes.every((byte) => byte === 0);
 }
 
 function assertU32(value: number, name: string): void {

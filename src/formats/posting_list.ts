@@ -26,19 +26,26 @@ export function varintBytes(value: number): number {
   return 5;
 }
 
-/** Writes `value` (a u32) at `byteOffset`; returns the offset after it. */
-export function writeVarint(target: Uint8Array, byteOffset: number, value: number): number {
+/** A write position in a byte array; writers advance `byteOffset`. */
+export interface ByteCursor {
+  bytes: Uint8Array;
+  byteOffset: number;
+}
+
+/** Writes `value` (a u32) at the cursor and advances it past the varint. */
+export function writeVarint(value: number, cursor: ByteCursor): void {
   // Per-id hot path: constant messages (a template would be built on every call).
   assert(value >= 0, "varint value must not be negative");
   assert(value <= U32_MAX, "varint value must fit a u32");
+  const target = cursor.bytes;
   let rest = value;
-  let offset = byteOffset;
+  let offset = cursor.byteOffset;
   while (rest >= 0x80) {
     target[offset++] = (rest & 0x7f) | 0x80;
     rest = Math.floor(rest / 128);
   }
   target[offset++] = rest;
-  return offset;
+  cursor.byteOffset = offset;
 }
 
 /** Encodes strictly ascending `eventIds` (at least one). */
@@ -49,10 +56,10 @@ export function encodePostingList(eventIds: ArrayLike<number>): Uint8Array {
     assert(eventIds[i]! > eventIds[i - 1]!, "posting ids must strictly ascend");
     byteCount += varintBytes(eventIds[i]! - eventIds[i - 1]!);
   }
-  const bytes = new Uint8Array(byteCount);
-  let offset = writeVarint(bytes, 0, eventIds[0]!);
-  for (let i = 1; i < eventIds.length; i++) offset = writeVarint(bytes, offset, eventIds[i]! - eventIds[i - 1]!);
-  return bytes;
+  const cursor = { bytes: new Uint8Array(byteCount), byteOffset: 0 };
+  writeVarint(eventIds[0]!, cursor);
+  for (let i = 1; i < eventIds.length; i++) writeVarint(eventIds[i]! - eventIds[i - 1]!, cursor);
+  return cursor.bytes;
 }
 
 /** What the decoder checks against and where errors point. */

@@ -11,11 +11,13 @@ test("encodePostingList() stores the first id and then gaps as LEB128 varints", 
 });
 
 test("writeVarint() and varintBytes() agree at every length boundary", () => {
-  const target = new Uint8Array(5);
+  const cursor = { bytes: new Uint8Array(5), byteOffset: 0 };
   for (const value of [0, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152, 268_435_455, 268_435_456, 0xffffffff]) {
-    expect(writeVarint(target, 0, value)).toBe(varintBytes(value));
+    cursor.byteOffset = 0;
+    writeVarint(value, cursor);
+    expect(cursor.byteOffset).toBe(varintBytes(value));
   }
-  expect(hexOf(target)).toBe("ff ff ff ff 0f");
+  expect(hexOf(cursor.bytes)).toBe("ff ff ff ff 0f");
 });
 
 test("decodePostingList() inverts encodePostingList()", () => {

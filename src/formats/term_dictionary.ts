@@ -98,11 +98,16 @@ export function decodeTermDictionaryFooter(bytes: Uint8Array, path: string): Ter
   return footer;
 }
 
-/** Bytewise comparison of the 16-byte keys at `aOffset` in `a` and `bOffset` in `b`. */
-export function compareTermKeys(a: Uint8Array, aOffset: number, b: Uint8Array, bOffset: number): number {
+/** Bytewise comparison of the first 16 bytes of `a` and `b` (term keys). */
+export function compareTermKeys(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < TERM_KEY_BYTES; i++) {
-    const difference = a[aOffset + i]! - b[bOffset + i]!;
+    const difference = a[i]! - b[i]!;
     if (difference !== 0) return difference;
   }
   return 0;
+}
+
+/** The `index`-th 16-byte key of a packed key array (a view, no copy). */
+export function termKeyAt(keys: Uint8Array, index: number): Uint8Array {
+  return keys.subarray(index * TERM_KEY_BYTES, (index + 1) * TERM_KEY_BYTES);
 }

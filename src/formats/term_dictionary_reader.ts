@@ -18,6 +18,7 @@ import { type FileTail, openWithTail, readExactly } from "./_file_reads.ts";
 import {
   compareTermKeys,
   decodeTermDictionaryFooter,
+  termKeyAt,
   TERM_BLOCK_BYTES,
   TERM_DICTIONARY_FOOTER_BYTES,
   TERM_KEYS_PER_BLOCK,
@@ -30,12 +31,12 @@ export function openTermDictionary(path: string): TermDictionaryReader {
   return openWithTail(path, {
     minBytes: TERM_DICTIONARY_FOOTER_BYTES,
     what: "footer",
-    parse: (opened) => parseTail(path, opened),
+    parse: parseTail,
   });
 }
 
-function parseTail(path: string, opened: FileTail): TermDictionaryReader {
-  const { fd, fileBytes, tail } = opened;
+function parseTail(opened: FileTail): TermDictionaryReader {
+  const { path, fd, fileBytes, tail } = opened;
   const tailBytes = tail.length;
   const footer = decodeTermDictionaryFooter(tail.subarray(tailBytes - TERM_DICTIONARY_FOOTER_BYTES), path);
   const fenceBytes = footer.blockCount * TERM_KEY_BYTES;
@@ -47,13 +48,13 @@ function parseTail(path: string, opened: FileTail): TermDictionaryReader {
   const fences =
     fenceBytes + TERM_DICTIONARY_FOOTER_BYTES <= tailBytes
       ? tail.slice(tailBytes - TERM_DICTIONARY_FOOTER_BYTES - fenceBytes, tailBytes - TERM_DICTIONARY_FOOTER_BYTES)
-      : readExactly(path, fd, { byteOffset: fencesStart, byteCount: fenceBytes, what: "fence table" });
+      : readExactly(opened, { byteOffset: fencesStart, byteCount: fenceBytes, what: "fence table" });
   const fenceCrc = crc32c(fences);
   if (fenceCrc !== footer.fenceCrc) {
     throw new CorruptFileError(path, `fence table at byte ${fencesStart}: CRC32C ${hex32(fenceCrc)}, footer says ${hex32(footer.fenceCrc)}`);
   }
   for (let block = 1; block < footer.blockCount; block++) {
-    if (compareTermKeys(fences, (block - 1) * TERM_KEY_BYTES, fences, block * TERM_KEY_BYTES) >= 0) {
+    if (compareTermKeys(termKeyAt(fences, block - 1), termKeyAt(fences, block)) >= 0) {
       throw new CorruptFileError(path, `fence table: block ${block}'s first key does not follow block ${block - 1}'s`);
     }
   }
@@ -91,7 +92,7 @@ export class TermDictionaryReader {
     let high = keys.length / TERM_KEY_BYTES - 1;
     while (low <= high) {
       const middle = (low + high) >>> 1;
-      const order = compareTermKeys(keys, middle * TERM_KEY_BYTES, term, 0);
+      const order = compareTermKeys(termKeyAt(keys, middle), term);
       if (order === 0) return blockIndex * TERM_KEYS_PER_BLOCK + middle;
       if (order < 0) low = middle + 1;
       else high = middle - 1;
@@ -102,7 +103,7 @@ export class TermDictionaryReader {
   close(): void {
     if (!this.#open) return;
     this.#open = false;
-    fileSystemCall(this.path, "close", () => fs.closeSync(this.#fd));
+    fileSystemCall(this.path, { step: "close", call: () => fs.closeSync(this.#fd) });
   }
 
   /** The last block whose fence ≤ term, or −1 when term sorts before every key. */
@@ -112,7 +113,7 @@ export class TermDictionaryReader {
     let found = -1;
     while (low <= high) {
       const middle = (low + high) >>> 1;
-      if (compareTermKeys(this.#fences, middle * TERM_KEY_BYTES, term, 0) <= 0) {
+      if (compareTermKeys(termKeyAt(this.#fences, middle), term) <= 0) {
         found = middle;
         low = middle + 1;
       } else {
@@ -125,7 +126,8 @@ export class TermDictionaryReader {
   /** Block `blockIndex`'s keys, validated against its CRC and its fence. */
   #readBlockKeys(blockIndex: number): Uint8Array {
     const byteOffset = blockIndex * TERM_BLOCK_BYTES;
-    const block = readExactly(this.path, this.#fd, { byteOffset, byteCount: TERM_BLOCK_BYTES, what: `term block ${blockIndex}` });
+    const file = { path: this.path, fd: this.#fd };
+    const block = readExactly(file, { byteOffset, byteCount: TERM_BLOCK_BYTES, what: `term block ${blockIndex}` });
     const fail = (detail: string): never => {
       throw new CorruptFileError(this.path, `term block ${blockIndex} at byte ${byteOffset}: ${detail}`);
     };
@@ -136,7 +138,7 @@ export class TermDictionaryReader {
     const keys = block.subarray(0, keyCount * TERM_KEY_BYTES);
     // Key order inside the block was asserted by the writer and is sealed by the CRC; the fence
     // check catches a block written for another position.
-    if (compareTermKeys(keys, 0, this.#fences, blockIndex * TERM_KEY_BYTES) !== 0) fail("first key differs from its fence");
+    if (compareTermKeys(keys, termKeyAt(this.#fences, blockIndex)) !== 0) fail("first key differs from its fence");
     return keys;
   }
 }

@@ -20,7 +20,7 @@ const BINDING = { eventCount: 100, ledgerOffsetsCrc: 0x12345678 };
 /** `count` distinct term keys, sorted. */
 function sortedKeysOf(count: number, salt: number): Uint8Array[] {
   const keys = Array.from({ length: count }, (_, i) => termKey(topicTermField(1), new Uint8Array([salt, i & 255, i >> 8, i >> 16])));
-  return keys.sort((a, b) => compareTermKeys(a, 0, b, 0));
+  return keys.sort((a, b) => compareTermKeys(a, b));
 }
 
 function concat(keys: Uint8Array[]): Uint8Array {

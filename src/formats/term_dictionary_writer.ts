@@ -16,6 +16,7 @@ import {
   TERM_BLOCK_BYTES,
   TERM_KEYS_PER_BLOCK,
   termBlockCount,
+  termKeyAt,
 } from "./term_dictionary.ts";
 
 /** Facts from the other segment files that the footer binds (see `term_dictionary.ts`). */
@@ -29,7 +30,7 @@ export function writeTermDictionary(path: string, sortedKeys: Uint8Array, bindin
   assert(sortedKeys.length % TERM_KEY_BYTES === 0, `key bytes ${sortedKeys.length} are not a multiple of 16`);
   const termCount = sortedKeys.length / TERM_KEY_BYTES;
   for (let rank = 1; rank < termCount; rank++) {
-    const order = compareTermKeys(sortedKeys, (rank - 1) * TERM_KEY_BYTES, sortedKeys, rank * TERM_KEY_BYTES);
+    const order = compareTermKeys(termKeyAt(sortedKeys, rank - 1), termKeyAt(sortedKeys, rank));
     assert(order < 0, `term keys not strictly ascending at rank ${rank}`);
   }
   assert(termCount === 0 || binding.eventCount > 0, "terms without events");
