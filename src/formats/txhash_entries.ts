@@ -9,7 +9,7 @@
  * sorted by seq, so a sorted set of entries has exactly one byte image.
  *
  * Sorting is one counting pass on the key bits after a shared prefix (keys are SHA-256 output,
- * hence uniform: buckets hold about two entries), then an insertion sort per bucket; a bucket that
+ * hence uniform: buckets hold about four entries), then an insertion sort per bucket; a bucket that
  * skewed input made large falls back to a comparison sort, so no input is quadratic.
  * @module
  */
@@ -50,7 +50,7 @@ export interface TxhashEntriesOptions {
   entryCountMax?: number;
 }
 
-/** (key, ledger seq) pairs in columns. Not sorted until a caller asks for `sortedOrder()`. */
+/** (key, ledger seq) pairs in columns, in insertion order; `sortInto()` writes them sorted elsewhere. */
 export class TxhashEntries {
   /** Key words of entry i at [4i, 4i + 4), big-endian: numeric order is bytewise key order. */
   keyWords: Uint32Array;
