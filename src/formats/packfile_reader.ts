@@ -156,7 +156,7 @@ export class PackfileReader {
     if (itemIndexes.length === 0) return;
     for (let i = 0; i < itemIndexes.length; i++) {
       this.#assertItemIndex(itemIndexes[i]!);
-      if (i > 0) assert(itemIndexes[i - 1]! < itemIndexes[i]!, `item indexes not strictly ascending at ${i}`);
+      if (i > 0) assert(itemIndexes[i - 1]! < itemIndexes[i]!, "item indexes must strictly ascend"); // per item: constant message
     }
     const ipr = this.trailer.itemsPerRecord;
     const needed = new Set<number>();
@@ -217,7 +217,7 @@ export class PackfileReader {
 
   /** The stored bytes of records [firstRecord, endRecord) in one positioned read. */
   #readRecords(firstRecord: number, endRecord: number): Uint8Array {
-    assert(this.#open, `read from closed packfile "${this.path}"`);
+    assert(this.#open, "read from a closed packfile");
     const byteOffset = this.#recordOffsets[firstRecord]!;
     const byteCount = this.#recordOffsets[endRecord]! - byteOffset;
     const file = { path: this.path, fd: this.#fd };
@@ -269,9 +269,10 @@ export class PackfileReader {
     }
   }
 
+  // Per item (itemsAt checks every index): constant messages, no template built per call.
   #assertItemIndex(itemIndex: number): void {
-    assert(Number.isInteger(itemIndex), `item index ${itemIndex} is not an integer`);
-    assert(itemIndex >= 0, `item index ${itemIndex} is negative`);
-    assert(itemIndex < this.trailer.totalItems, `item index ${itemIndex} is past the last item ${this.trailer.totalItems - 1}`);
+    assert(Number.isInteger(itemIndex), "item index must be an integer");
+    assert(itemIndex >= 0, "item index must not be negative");
+    assert(itemIndex < this.trailer.totalItems, "item index must be below the item count");
   }
 }
