@@ -60,7 +60,11 @@ const TYPE_TX_PREFIX = new Uint8Array([0, 0, 0, ENVELOPE_TYPE_TX]);
 const TYPE_TX_V0_PREFIX = new Uint8Array([0, 0, 0, ENVELOPE_TYPE_TX, 0, 0, 0, 0]);
 const TYPE_FEE_BUMP_PREFIX = new Uint8Array([0, 0, 0, ENVELOPE_TYPE_TX_FEE_BUMP]);
 
-const limits = (where: string): ArrayLimits => ({ countMax: 0x7fff_ffff, elementBytesMin: 4, where });
+// Every element is at least 4 bytes; walking each element then proves its size.
+function limits(where: string): ArrayLimits {
+  return { countMax: 0x7fff_ffff, elementBytesMin: 4, where };
+}
+
 const ENVELOPES = limits("TransactionEnvelope array");
 const PHASES = limits("TransactionSetV1 phases");
 const COMPONENTS = limits("TransactionPhase components");
