@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { xdr } from "@stellar/stellar-base";
 import { GENERATED_PATH, generateSkipModule } from "../../scripts/gen_xdr_skip.ts";
 import { expectedFixtures, fixtureLedgers } from "../../test/support/fixtures.ts";
+import { thrownError } from "../../test/support/thrown_error.ts";
 import { skipLedgerCloseMeta, skipScVal } from "./_skip_generated.ts";
 import { XDR_DEPTH_MAX, XdrFault } from "./_xdr_read.ts";
 
@@ -13,16 +14,6 @@ function words(...values: number[]): Uint8Array {
   const view = new DataView(bytes.buffer);
   values.forEach((value, index) => view.setUint32(index * 4, value >>> 0));
   return bytes;
-}
-
-function faultOf(run: () => unknown): XdrFault {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof XdrFault) return err;
-    throw err;
-  }
-  throw new Error("accepted invalid XDR");
 }
 
 const SCV_BOOL = 0;
@@ -50,26 +41,26 @@ describe("_skip_generated.ts", () => {
 
   test("skipScVal() rejects a bool of 2, like stellar-base", () => {
     const bytes = words(SCV_BOOL, 2);
-    expect(faultOf(() => skipScVal(bytes, 0)).message).toBe("ScVal: bool has invalid value 2");
+    expect(thrownError(() => skipScVal(bytes, 0), XdrFault).message).toBe("ScVal: bool has invalid value 2");
     expect(() => xdr.ScVal.fromXDR(Buffer.from(bytes))).toThrow();
   });
 
   test("skipScVal() rejects an unknown arm, like stellar-base", () => {
     const bytes = words(99);
-    expect(faultOf(() => skipScVal(bytes, 0)).message).toBe("ScVal has invalid value 99");
+    expect(thrownError(() => skipScVal(bytes, 0), XdrFault).message).toBe("ScVal has invalid value 99");
     expect(() => xdr.ScVal.fromXDR(Buffer.from(bytes))).toThrow();
   });
 
   test("skipScVal() rejects non-zero opaque padding, like stellar-base", () => {
     const bytes = new Uint8Array([...words(SCV_BYTES, 1), 0xaa, 0, 1, 0]);
-    const fault = faultOf(() => skipScVal(bytes, 0));
+    const fault = thrownError(() => skipScVal(bytes, 0), XdrFault);
     expect(fault.message).toContain("non-zero padding");
     expect(fault.byteOffset).toBe(10);
     expect(() => xdr.ScVal.fromXDR(Buffer.from(bytes))).toThrow();
   });
 
   test("skipScVal() rejects an element count the remaining bytes cannot hold", () => {
-    const fault = faultOf(() => skipScVal(words(SCV_VEC, 1, 0x7fff_ffff, SCV_U32), 0));
+    const fault = thrownError(() => skipScVal(words(SCV_VEC, 1, 0x7fff_ffff, SCV_U32), 0), XdrFault);
     expect(fault.message).toContain("claims 2147483647 elements");
     expect(fault.byteOffset).toBe(8);
   });
@@ -79,11 +70,11 @@ describe("_skip_generated.ts", () => {
     const nested: number[] = [];
     for (let level = 0; level < levels; level++) nested.push(SCV_VEC, 1, 1);
     nested.push(SCV_BOOL, 0);
-    expect(faultOf(() => skipScVal(words(...nested), 0)).message).toContain("nests deeper than");
+    expect(thrownError(() => skipScVal(words(...nested), 0), XdrFault).message).toContain("nests deeper than");
   });
 
   test("skipScVal() reports truncation with the offset where bytes ran out", () => {
-    const fault = faultOf(() => skipScVal(words(SCV_VEC, 1, 1, SCV_U32), 0));
+    const fault = thrownError(() => skipScVal(words(SCV_VEC, 1, 1, SCV_U32), 0), XdrFault);
     expect(fault.message).toBe("ScVal is truncated: need 4 bytes, 0 remain");
     expect(fault.byteOffset).toBe(16);
   });

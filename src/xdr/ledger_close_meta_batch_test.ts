@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { encodeLedgerBatch, expectedFixture, fixtureLedgers, fixturePath, readBatchObject } from "../../test/support/fixtures.ts";
-import { xdrErrorOf } from "../../test/support/xdr_errors.ts";
+import { thrownError } from "../../test/support/thrown_error.ts";
+import { XdrError } from "./xdr_error.ts";
 import { splitLedgerBatch } from "./ledger_close_meta_batch.ts";
 import { ledgerSeqOf } from "./ledger_seq_of.ts";
 
@@ -39,18 +40,18 @@ describe("splitLedgerBatch()", () => {
   });
 
   test("rejects a count that disagrees with the range", () => {
-    const error = xdrErrorOf(() => splitLedgerBatch(encodeLedgerBatch({ startSeq: 997, endSeq: 1000 }, testnetLedgers())));
+    const error = thrownError(() => splitLedgerBatch(encodeLedgerBatch({ startSeq: 997, endSeq: 1000 }, testnetLedgers())), XdrError);
     expect(error.detail).toContain("holds 3 ledgers, want 4");
     expect(error.byteOffset).toBe(8);
   });
 
   test("rejects endSequence before startSequence", () => {
-    const error = xdrErrorOf(() => splitLedgerBatch(encodeLedgerBatch({ startSeq: 999, endSeq: 997 }, testnetLedgers())));
+    const error = thrownError(() => splitLedgerBatch(encodeLedgerBatch({ startSeq: 999, endSeq: 997 }, testnetLedgers())), XdrError);
     expect(error.detail).toContain("endSequence 997 is before startSequence 999");
   });
 
   test("rejects an element whose own header names another ledger, naming the ledger", () => {
-    const error = xdrErrorOf(() => splitLedgerBatch(encodeLedgerBatch({ startSeq: 998, endSeq: 1000 }, testnetLedgers())));
+    const error = thrownError(() => splitLedgerBatch(encodeLedgerBatch({ startSeq: 998, endSeq: 1000 }, testnetLedgers())), XdrError);
     expect(error.ledgerSeq).toBe(998);
     expect(error.detail).toContain("element 0 is ledger 997, want 998");
     expect(error.message).toContain("of ledger 998");
@@ -60,26 +61,26 @@ describe("splitLedgerBatch()", () => {
     const bytes = encodeLedgerBatch({ startSeq: 997, endSeq: 999 }, testnetLedgers());
     const padded = new Uint8Array(bytes.length + 4);
     padded.set(bytes);
-    expect(xdrErrorOf(() => splitLedgerBatch(padded)).detail).toContain("4 bytes follow the last ledger");
+    expect(thrownError(() => splitLedgerBatch(padded), XdrError).detail).toContain("4 bytes follow the last ledger");
   });
 
   test("rejects a batch cut inside its second ledger, naming that ledger", () => {
     const ledgers = testnetLedgers();
     const bytes = encodeLedgerBatch({ startSeq: 997, endSeq: 999 }, ledgers);
     const cut = 12 + ledgers[0]!.length + 1000;
-    const error = xdrErrorOf(() => splitLedgerBatch(bytes.subarray(0, cut)));
+    const error = thrownError(() => splitLedgerBatch(bytes.subarray(0, cut)), XdrError);
     expect(error.ledgerSeq).toBe(998);
     expect(error.byteOffset).toBeGreaterThanOrEqual(12 + ledgers[0]!.length);
     expect(error.byteOffset).toBeLessThanOrEqual(cut);
   });
 
   test("rejects a header shorter than 12 bytes", () => {
-    expect(xdrErrorOf(() => splitLedgerBatch(new Uint8Array(11))).detail).toContain("LedgerCloseMetaBatch is truncated");
+    expect(thrownError(() => splitLedgerBatch(new Uint8Array(11)), XdrError).detail).toContain("LedgerCloseMetaBatch is truncated");
   });
 
   test("rejects a count larger than the bytes could hold without looping over it", () => {
     const bytes = encodeLedgerBatch({ startSeq: 0, endSeq: 0xffff_fffe }, []);
     new DataView(bytes.buffer).setUint32(8, 0xffff_ffff);
-    expect(xdrErrorOf(() => splitLedgerBatch(bytes)).detail).toContain("more than its limit");
+    expect(thrownError(() => splitLedgerBatch(bytes), XdrError).detail).toContain("more than its limit");
   });
 });

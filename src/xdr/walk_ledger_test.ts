@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { xdr } from "@stellar/stellar-base";
 import { expectedFixture, fixtureLedgers } from "../../test/support/fixtures.ts";
-import { xdrErrorOf } from "../../test/support/xdr_errors.ts";
+import { thrownError } from "../../test/support/thrown_error.ts";
+import { XdrError } from "./xdr_error.ts";
 import { expectMatchesOracle } from "../../test/support/xdr_oracle.ts";
 import { INDEXED_TOPICS_MAX, sliceRange, walkLedger } from "./walk_ledger.ts";
 
@@ -71,7 +72,7 @@ describe("walkLedger()", () => {
     const original = ledgerOf("testnet-997");
     const padded = new Uint8Array(original.length + 4);
     padded.set(original);
-    const error = xdrErrorOf(() => walkLedger(padded));
+    const error = thrownError(() => walkLedger(padded), XdrError);
     expect(error.ledgerSeq).toBe(997);
     expect(error.byteOffset).toBe(original.length);
     expect(error.message).toBe(
@@ -84,7 +85,7 @@ describe("walkLedger()", () => {
     const bytes = ledgerOf("testnet-997");
     const meta = walkLedger(bytes).transactions[2]!.meta;
     new DataView(bytes.buffer).setUint32(meta.byteOffset, 9);
-    const error = xdrErrorOf(() => walkLedger(bytes));
+    const error = thrownError(() => walkLedger(bytes), XdrError);
     expect(error.detail).toBe("TransactionMeta has unknown version 9");
     expect(error.byteOffset).toBe(meta.byteOffset);
   });
@@ -93,7 +94,7 @@ describe("walkLedger()", () => {
     const bytes = ledgerOf("testnet-848581-v2");
     const stageOffset = walkLedger(bytes).events[1]!.byteOffset - 4;
     new DataView(bytes.buffer).setUint32(stageOffset, 3);
-    const error = xdrErrorOf(() => walkLedger(bytes));
+    const error = thrownError(() => walkLedger(bytes), XdrError);
     expect(error.detail).toBe("TransactionEvent has unhandled event stage 3");
     expect(error.byteOffset).toBe(stageOffset);
   });
@@ -103,13 +104,13 @@ describe("walkLedger()", () => {
     const event = walkLedger(bytes).events[0]!;
     const typeOffset = event.contractIdOffset! + 32; // ext void, contract id present, then the type
     new DataView(bytes.buffer).setUint32(typeOffset, 3);
-    expect(xdrErrorOf(() => walkLedger(bytes)).detail).toBe("ContractEvent has invalid type 3");
+    expect(thrownError(() => walkLedger(bytes), XdrError).detail).toBe("ContractEvent has invalid type 3");
   });
 
   test("rejects an unknown LedgerCloseMeta version without naming a ledger it could not read", () => {
     const bytes = ledgerOf("testnet-997");
     new DataView(bytes.buffer).setUint32(0, 3);
-    const error = xdrErrorOf(() => walkLedger(bytes));
+    const error = thrownError(() => walkLedger(bytes), XdrError);
     expect(error.ledgerSeq).toBeUndefined();
     expect(error.message).toStartWith("Cannot decode LedgerCloseMeta: LedgerCloseMeta has unknown version 3 at byte offset 0");
   });
