@@ -21,7 +21,7 @@
 import { CString, type Pointer, ptr, read } from "bun:ffi";
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { assert } from "../src/assert.ts";
+import { InvariantError, assert } from "../src/assert.ts";
 import { FatalError, FullhistoryError, errnoCode } from "../src/errors.ts";
 import { LIBC, nonNullPointer, pointerOrNull } from "./_libc.ts";
 import { type OpenOptionSet, type RocksProfile, createOpenOptions, destroyOpenOptions } from "./_rocksdb_options.ts";
@@ -210,11 +210,11 @@ function createDbDirectory(dbPath: string): void {
   try {
     mkdirSync(dbPath, { mode: 0o700 });
   } catch (err) {
-    if (errnoCode(err) === "EEXIST") return; // an existing database (or an empty dir) is fine
-    throw new RocksDbError(
-      { operation: "create the database directory", dbPath, detail: `${errnoCode(err) ?? String(err)}; create its parent directory first` },
-      { cause: err },
-    );
+    const code = errnoCode(err);
+    if (code === "EEXIST") return; // an existing database (or an empty dir) is fine
+    if (code === undefined) throw err;
+    const detail = code === "ENOENT" ? "ENOENT: its parent directory does not exist" : code;
+    throw new RocksDbError({ operation: "create the database directory", dbPath, detail }, { cause: err });
   }
 }
 
@@ -307,9 +307,10 @@ function registerDb(context: {
 
 /** The column family `name` of `db`; it must have been listed at open ("default" always is). */
 export function columnFamily(db: Db, name: string): ColumnFamily {
-  const state = openState(db, `use column family "${name}"`);
+  const state = openState(db, "use a column family");
   const cf = state.columnFamilies.get(name);
-  assert(cf !== undefined, `column family "${name}" was not opened on "${state.path}"; list it in openDb`);
+  // Messages are built only on failure: these checks run on every operation.
+  if (cf === undefined) throw new InvariantError(`column family "${name}" was not opened on "${state.path}"; list it in openDb`);
   return cf.handle;
 }
 
@@ -429,7 +430,9 @@ export function writeBatch(db: Db, batch: Batch, options: { sync: boolean }): vo
   const state = openState(db, "write batch");
   const batchState = liveBatch(batch);
   // A batch names column families by id: applying it to another DB would hit the wrong ones.
-  assert(batchState.owner === undefined || batchState.owner === state, `batch built for "${batchState.owner?.path}" written to "${state.path}"`);
+  if (batchState.owner !== undefined && batchState.owner !== state) {
+    throw new InvariantError(`batch built for "${batchState.owner.path}" written to "${state.path}"`);
+  }
   const writeOptions = options.sync ? state.syncWriteOptions : state.asyncWriteOptions;
   R.rocksdb_write(state.handle, writeOptions, batchState.pointer, ERR_PTR);
   if (ERR[0] !== 0n) {
@@ -609,15 +612,12 @@ function openState(db: Db, operation: string): DbState {
 }
 
 function columnFamilyOf(state: DbState, handle: ColumnFamily | undefined): ColumnFamilyState {
-  if (handle === undefined) {
-    const cf = state.columnFamilies.get(DEFAULT_COLUMN_FAMILY);
-    assert(cf !== undefined, `"${state.path}" has no default column family handle`);
-    return cf;
-  }
-  const cf = COLUMN_FAMILY_STATES.get(handle);
-  assert(cf !== undefined, "not a column family from columnFamily()");
-  assert(cf.owner === state, `column family "${handle.name}" of "${cf.owner.path}" used on "${state.path}"`);
-  return cf;
+  const cf = handle === undefined ? state.columnFamilies.get(DEFAULT_COLUMN_FAMILY) : COLUMN_FAMILY_STATES.get(handle);
+  if (cf !== undefined && cf.owner === state) return cf;
+  // Messages are built only on failure: this runs on every operation.
+  if (handle === undefined) throw new InvariantError(`"${state.path}" has no default column family handle`);
+  if (cf === undefined) throw new InvariantError("not a column family from columnFamily()");
+  throw new InvariantError(`column family "${handle.name}" of "${cf.owner.path}" used on "${state.path}"`);
 }
 
 function closedError(state: DbState, operation: string): RocksDbClosedError {

@@ -64,7 +64,9 @@ describe("openDb()", () => {
   });
 
   test("fails when the parent directory is missing and names the path", () => {
-    expect(() => open("no/such/parent")).toThrow(/create the database directory \(RocksDB ".*no\/such\/parent"\): ENOENT/);
+    expect(() => open("no/such/parent")).toThrow(
+      /^Cannot create the database directory \(RocksDB ".*no\/such\/parent"\): ENOENT: its parent directory does not exist$/,
+    );
   });
 
   test("read-only open sees the data and RocksDB rejects its writes", () => {
@@ -89,6 +91,26 @@ describe("openDb()", () => {
     expect(caught).toBeInstanceOf(RocksDbError);
     expect((caught as RocksDbError).operation).toBe("open");
     expect((caught as RocksDbError).detail).toMatch(/^IO error: lock hold by current process.*\/LOCK: No locks available$/);
+  });
+
+  test("a live writer in another process holds RocksDB's LOCK until it is killed with SIGKILL", async () => {
+    const dbPath = join(tempDir, "db");
+    const script = `
+      import { openDb } from ${JSON.stringify(join(import.meta.dir, "rocksdb.ts"))};
+      openDb(${JSON.stringify(dbPath)}, { createIfMissing: true, readOnly: false });
+      console.log("open");
+      await Bun.stdin.text();`;
+    const child = Bun.spawn([process.execPath, "-e", script], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+    try {
+      const reader = child.stdout.getReader();
+      expect(new TextDecoder().decode((await reader.read()).value)).toBe("open\n");
+      expect(() => open("db")).toThrow(/Cannot open \(RocksDB ".*"\): IO error: While lock file: .*\/LOCK: Resource temporarily unavailable/);
+      expect(open("db", { readOnly: true, createIfMissing: false }).readOnly).toBe(true); // read-only takes no LOCK
+    } finally {
+      child.kill("SIGKILL");
+      await child.exited;
+    }
+    expect(open("db").readOnly).toBe(false); // the kernel dropped the dead writer's lock at once
   });
 
   test("creates column families and reopens with them", () => {
