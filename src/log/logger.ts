@@ -1,0 +1,158 @@
+/**
+ * The daemon's structured logger (reference §10.3; `[logging] level` and `format`, D3). One line per
+ * event on stderr (or the `write` sink given, e.g. the progress line's, which clears its status
+ * line first):
+ *
+ *   text: `2026-07-01T12:00:00.000Z INFO catch-up pass starting range_lo=00000000 tip=30001`
+ *   json: `{"time":"2026-07-01T12:00:00.000Z","level":"info","msg":"catch-up pass starting","range_lo":"00000000","tip":30001}`
+ *
+ * Field keys are snake_case words (an operator greps them); values are strings, numbers, booleans,
+ * bigints or errors (rendered as the message chain `outer: cause: cause`, never a stack: expected
+ * failures carry everything in their messages, R9). Fields whose value is `undefined` are left out.
+ * A logger writes whole lines synchronously through its sink, so lines from concurrent callers never
+ * interleave.
+ * @module
+ */
+
+import { writeSync } from "node:fs";
+import { assert } from "../assert.ts";
+import type { LogFormat, LogLevel } from "../config/config.ts";
+
+/** One field value; `undefined` omits the field. */
+export type LogValue = string | number | bigint | boolean | Error | undefined;
+
+/** Structured fields of one line, `snake_case` keys. */
+export type LogFields = Readonly<Record<string, LogValue>>;
+
+/** Where whole lines go (each ends with "\n"). */
+export type LogSink = (line: string) => void;
+
+/** A leveled logger; `child` adds fields to every line it writes. */
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+/** Options of `createLogger`. */
+export interface LoggerOptions {
+  /** Lines below this level are dropped. */
+  readonly level: LogLevel;
+  readonly format: LogFormat;
+  /** Receives each line; default: synchronous write to stderr (fd 2). */
+  readonly write?: LogSink;
+  /** The clock stamped on each line; default `Date.now`. Tests pin it. */
+  readonly nowMs?: () => number;
+}
+
+const LEVEL_RANK: Readonly<Record<LogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/** Keys the json format writes itself; a field may not reuse them. */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(["time", "level", "msg"]);
+
+const FIELD_KEY_RE = /^[a-z][a-z0-9_]*$/;
+
+/** Text values printed without quotes: no spaces, quotes, `=` or control characters. */
+const BARE_TEXT_RE = /^[A-Za-z0-9_.,:/@+\-[\]()]+$/;
+
+/** Causes followed when rendering an error (a cycle or a deep chain stops here). */
+const ERROR_CAUSES_MAX = 8;
+
+/** A logger at `options.level` in `options.format`. */
+export function createLogger(options: LoggerOptions): Logger {
+  const sink = options.write ?? writeStderr;
+  const nowMs = options.nowMs ?? Date.now;
+  return loggerWith({ sink, nowMs, level: options.level, format: options.format }, []);
+}
+
+/** A logger that drops every line (for callers that take a logger but run where none is wanted). */
+export function silentLogger(): Logger {
+  return createLogger({ level: "error", format: "text", write: () => {} });
+}
+
+/** The one-line rendering of an error and its `cause` chain: `outer: cause: cause`. */
+export function errorChainText(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; depth <= ERROR_CAUSES_MAX && current !== undefined; depth++) {
+    const text = current instanceof Error ? current.message : String(current);
+    // A wrapper that already quotes its cause's message would print it twice.
+    if (parts.length === 0 || !parts[parts.length - 1]!.includes(text)) parts.push(text);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(": ");
+}
+
+interface LoggerCore {
+  readonly sink: LogSink;
+  readonly nowMs: () => number;
+  readonly level: LogLevel;
+  readonly format: LogFormat;
+}
+
+function loggerWith(core: LoggerCore, bound: readonly (readonly [string, LogValue])[]): Logger {
+  const log = (level: LogLevel, message: string, fields: LogFields | undefined): void => {
+    if (LEVEL_RANK[level] < LEVEL_RANK[core.level]) return;
+    const entries = fields === undefined ? bound : [...bound, ...checkedEntries(fields)];
+    const timeText = new Date(core.nowMs()).toISOString();
+    const line = core.format === "json" ? jsonLine(timeText, level, message, entries) : textLine(timeText, level, message, entries);
+    core.sink(line);
+  };
+  return {
+    debug: (message, fields) => log("debug", message, fields),
+    info: (message, fields) => log("info", message, fields),
+    warn: (message, fields) => log("warn", message, fields),
+    error: (message, fields) => log("error", message, fields),
+    child: (fields) => loggerWith(core, [...bound, ...checkedEntries(fields)]),
+  };
+}
+
+function checkedEntries(fields: LogFields): (readonly [string, LogValue])[] {
+  const entries = Object.entries(fields);
+  for (const [key] of entries) {
+    assert(FIELD_KEY_RE.test(key), `log field key "${key}" is not snake_case`);
+    assert(!RESERVED_KEYS.has(key), `log field key "${key}" is reserved by the json format`);
+  }
+  return entries;
+}
+
+function textLine(timeText: string, level: LogLevel, message: string, entries: readonly (readonly [string, LogValue])[]): string {
+  let line = `${timeText} ${level.toUpperCase()} ${oneLine(message)}`;
+  for (const [key, value] of entries) {
+    if (value === undefined) continue;
+    line += ` ${key}=${textValue(value)}`;
+  }
+  return `${line}\n`;
+}
+
+function jsonLine(timeText: string, level: LogLevel, message: string, entries: readonly (readonly [string, LogValue])[]): string {
+  const record: Record<string, string | number | boolean> = { time: timeText, level, msg: message };
+  for (const [key, value] of entries) {
+    if (value === undefined) continue;
+    record[key] = jsonValue(value);
+  }
+  return `${JSON.stringify(record)}\n`;
+}
+
+function textValue(value: Exclude<LogValue, undefined>): string {
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
+  const text = value instanceof Error ? errorChainText(value) : value;
+  return BARE_TEXT_RE.test(text) ? text : JSON.stringify(text);
+}
+
+function jsonValue(value: Exclude<LogValue, undefined>): string | number | boolean {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Error) return errorChainText(value);
+  return value;
+}
+
+/** A message is one line: a stray newline would split a log event in two for line-based tools. */
+function oneLine(message: string): string {
+  return message.includes("\n") ? message.replaceAll("\n", "\\n") : message;
+}
+
+function writeStderr(line: string): void {
+  writeSync(2, line);
+}
