@@ -2,7 +2,7 @@
  * Catalog costs against their physical floor, measured in the same run on the same data:
  *   catalog_chunk_protocol  — mark → dirs → write → barrier → flip for one chunk's 5 files, vs the
  *                             raw work it cannot avoid: 2 synced batches, 5 writes, 5 file fsyncs,
- *                             the parent (and new grandparent) dir fsyncs.
+ *                             the parent and grandparent dir fsyncs.
  *   catalog_sweep           — sweepChunkArtifacts per ref (1 file each), vs raw demote batch,
  *                             unlinks, dir fsyncs and delete batch.
  *   catalog_artifact_scan   — chunkArtifactEntries per row (parse + sort), vs the raw prefix scan
@@ -71,7 +71,7 @@ function rawChunkWork(db: Db, layout: Layout, chunkId: ChunkId): void {
   for (const path of paths) writeFileSync(path, FILE_BYTES);
   for (const path of paths) fsyncPath(path);
   for (const dir of parents) fsyncDir(dir);
-  for (const dir of new Set(newParents.map((parent) => dirname(parent)))) fsyncDir(dir);
+  for (const dir of new Set([...parents].map((parent) => dirname(parent)))) fsyncDir(dir); // grandparents always (docs/catalog.md decision 7)
   synced(db, keys.map((key) => ({ key, value: "frozen" })));
 }
 
@@ -86,9 +86,9 @@ function benchChunkProtocol(benchDir: string): void {
     const artifacts = { chunkId: chunkNumber as ChunkId, kinds: ARTIFACT_KINDS };
     const protocolStart = Bun.nanoseconds();
     markChunkFreezing(catalog, artifacts);
-    const newParentDirs = createChunkDirs(catalog, artifacts);
+    createChunkDirs(catalog, artifacts);
     for (const path of chunkArtifactPaths(catalog, artifacts)) writeFileSync(path, FILE_BYTES);
-    barrierChunkArtifacts(catalog, artifacts, { newParentDirs });
+    barrierChunkArtifacts(catalog, artifacts);
     flipChunkFrozen(catalog, artifacts);
     const rawStart = Bun.nanoseconds();
     rawChunkWork(rawDb, rawLayout, artifacts.chunkId);

@@ -75,9 +75,9 @@ test("crash matrix: after commit, before sweep, the next sweepWindow() finishes 
   buildThenSweep(0, 2);
   const terminal = coverageOf(0, 0, 3);
   markIndexFreezing(fixture.catalog, terminal);
-  const newParentDirs = createIndexDir(fixture.catalog, terminal);
+  createIndexDir(fixture.catalog, terminal);
   writeIndexFile(fixture.layout, terminal);
-  barrierIndexFile(fixture.catalog, terminal, { newParentDirs });
+  barrierIndexFile(fixture.catalog, terminal);
   commitIndex(fixture.catalog, terminal);
   // <crash> before the sweep: the rescheduled build skips (step 1) but the sweep still runs.
   buildThenSweep(0, 3);

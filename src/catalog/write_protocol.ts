@@ -9,9 +9,9 @@
  *   1. [caller] drop requested kinds that are already `frozen` (`kindsNotFrozen`); none left → done.
  *   2. [caller] choose the ledger source BEFORE marking, so an unproducible chunk leaves no debris.
  *   3. `markChunkFreezing`: ONE synced batch, every remaining kind → `freezing`.  ⟶ chunk.marked
- *   4. `createChunkDirs`: record which parent dirs did not exist, then create them.
+ *   4. `createChunkDirs`: create the missing bucket dirs.
  *   5. [caller] write every file (create-or-truncate at the canonical paths).
- *   6. `barrierChunkArtifacts`: fsync files → parents → grandparents of new parents. ⟶ chunk.barriered
+ *   6. `barrierChunkArtifacts`: fsync files → parents → grandparents (always; fsync_barrier.ts). ⟶ chunk.barriered
  *   7. `flipChunkFrozen`: ONE synced batch, every kind → `frozen`.  ⟶ chunk.flipped
  *   A crash anywhere before 7 leaves `freezing` keys: the next resolve re-plans them (not frozen ⇒
  *   needed) and the writers overwrite whatever partial files exist.
@@ -20,9 +20,9 @@
  *   1. [caller] skip when `frozenCoverage(w)` is exactly [lo, hi] (checked first).
  *   2. [caller] precondition: every `chunk:{c}:txhash`, c ∈ [lo, hi], is `frozen`.
  *   3. `markIndexFreezing`: one synced put, coverage → `freezing`.  ⟶ index.marked
- *   4. `createIndexDir`: record whether the window dir existed, then create it.
+ *   4. `createIndexDir`: create the window dir when missing.
  *   5. [caller] build the `.idx` (create-or-truncate).
- *   6. `barrierIndexFile`: fsync `.idx` → window dir → (new window dir) txhash index root.  ⟶ index.barriered
+ *   6. `barrierIndexFile`: fsync `.idx` → window dir → txhash index root.  ⟶ index.barriered
  *   7. `commitIndex`: ONE synced batch composed from durable state: coverage → `frozen`; the
  *      previous frozen coverage → `pruning`; on a terminal coverage every existing
  *      `chunk:{c}:txhash`, c ∈ [lo, hi], → `pruning`.  ⟶ index.committed
@@ -42,7 +42,7 @@ import { crashPoint } from "../crash_point.ts";
 import { artifactState, chunkArtifactEntries } from "./artifact_reads.ts";
 import { type Catalog } from "./catalog.ts";
 import { coverageState, frozenCoverage } from "./coverage_reads.ts";
-import { type NewParentDirs, barrierNewFiles, createParentDirs } from "./fsync_barrier.ts";
+import { barrierNewFiles, createParentDirs } from "./fsync_barrier.ts";
 import { type CatalogWrite, writeSynced } from "./_store.ts";
 
 /** Some artifact kinds of one chunk: the unit of §5.2. */
@@ -72,15 +72,15 @@ export function markChunkFreezing(catalog: Catalog, artifacts: ChunkArtifacts): 
   crashPoint("chunk.marked");
 }
 
-/** §5.2 step 4: creates the missing bucket dirs of `artifacts` and says which ones were missing. */
-export function createChunkDirs(catalog: Catalog, artifacts: ChunkArtifacts): NewParentDirs {
-  return createParentDirs(chunkArtifactPaths(catalog, artifacts));
+/** §5.2 step 4: creates the missing bucket dirs of `artifacts`. */
+export function createChunkDirs(catalog: Catalog, artifacts: ChunkArtifacts): void {
+  createParentDirs(chunkArtifactPaths(catalog, artifacts));
 }
 
-/** §5.2 step 6: makes every written file of `artifacts` and its directory entries durable. */
-export function barrierChunkArtifacts(catalog: Catalog, artifacts: ChunkArtifacts, options: { newParentDirs: NewParentDirs }): void {
+/** §5.2 step 6: makes every written file of `artifacts`, its bucket dir's entry included, durable. */
+export function barrierChunkArtifacts(catalog: Catalog, artifacts: ChunkArtifacts): void {
   checkKinds(artifacts);
-  barrierNewFiles(chunkArtifactPaths(catalog, artifacts), options);
+  barrierNewFiles(chunkArtifactPaths(catalog, artifacts));
   crashPoint("chunk.barriered");
 }
 
@@ -108,14 +108,14 @@ export function markIndexFreezing(catalog: Catalog, coverage: IndexCoverage): vo
   crashPoint("index.marked");
 }
 
-/** §5.3 step 4: creates the window dir of `coverage` when missing and says whether it was. */
-export function createIndexDir(catalog: Catalog, coverage: IndexCoverage): NewParentDirs {
-  return createParentDirs([catalog.layout.indexPath(coverage)]);
+/** §5.3 step 4: creates the window dir of `coverage` when missing. */
+export function createIndexDir(catalog: Catalog, coverage: IndexCoverage): void {
+  createParentDirs([catalog.layout.indexPath(coverage)]);
 }
 
-/** §5.3 step 6: makes the built `.idx` and its directory entries durable. */
-export function barrierIndexFile(catalog: Catalog, coverage: IndexCoverage, options: { newParentDirs: NewParentDirs }): void {
-  barrierNewFiles([catalog.layout.indexPath(coverage)], options);
+/** §5.3 step 6: makes the built `.idx` and its directory entries (window dir's included) durable. */
+export function barrierIndexFile(catalog: Catalog, coverage: IndexCoverage): void {
+  barrierNewFiles([catalog.layout.indexPath(coverage)]);
   crashPoint("index.barriered");
 }
 

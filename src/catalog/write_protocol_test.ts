@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, rmSync } from "node:fs";
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import { InvariantError } from "../assert.ts";
 import { type ChunkId } from "../geometry/chunk.ts";
 import { ARTIFACT_KINDS, type ArtifactKind, chunkKey } from "../geometry/keys.ts";
@@ -77,13 +77,14 @@ describe("chunk protocol (§5.2)", () => {
     }
   });
 
-  test("createChunkDirs() reports the bucket dirs that were missing, once, and creates them", () => {
+  test("createChunkDirs() creates every bucket dir of the chunk and accepts them existing", () => {
     const artifacts = { chunkId: c(5350), kinds: ARTIFACT_KINDS };
-    const created = createChunkDirs(fixture.catalog, artifacts);
-    const relativeDirs = [...created].map((dir) => relative(fixture.dataDir, dir)).sort();
-    expect(relativeDirs).toEqual(["events/00005", "ledgers/00005", "txhashRaw/00005"]);
-    for (const dir of created) expect(existsSync(dir)).toBe(true);
-    expect(createChunkDirs(fixture.catalog, artifacts).size).toBe(0);
+    const bucketDirs = ["events/00005", "ledgers/00005", "txhashRaw/00005"].map((dir) => join(fixture.dataDir, dir));
+    for (const dir of bucketDirs) expect(existsSync(dir)).toBe(false);
+    createChunkDirs(fixture.catalog, artifacts);
+    for (const dir of bucketDirs) expect(existsSync(dir)).toBe(true);
+    createChunkDirs(fixture.catalog, artifacts);
+    for (const dir of bucketDirs) expect(existsSync(dir)).toBe(true);
   });
 
   test("kindsNotFrozen() drops only the frozen kinds", () => {
@@ -112,16 +113,16 @@ describe("chunk protocol (§5.2)", () => {
   test("barrierChunkArtifacts() fails on a file the writer never produced", () => {
     const artifacts = { chunkId: c(3), kinds: ["txhash"] as ArtifactKind[] };
     markChunkFreezing(fixture.catalog, artifacts);
-    const newParentDirs = createChunkDirs(fixture.catalog, artifacts);
-    expect(() => barrierChunkArtifacts(fixture.catalog, artifacts, { newParentDirs })).toThrow(/ENOENT/);
+    createChunkDirs(fixture.catalog, artifacts);
+    expect(() => barrierChunkArtifacts(fixture.catalog, artifacts)).toThrow(/ENOENT/);
   });
 
   test("a crash after the barrier and before the flip leaves every written file reachable from a freezing key", () => {
     const artifacts = { chunkId: c(8), kinds: ARTIFACT_KINDS };
     markChunkFreezing(fixture.catalog, artifacts);
-    const newParentDirs = createChunkDirs(fixture.catalog, artifacts);
+    createChunkDirs(fixture.catalog, artifacts);
     for (const kind of ARTIFACT_KINDS) writeArtifactFiles(fixture.layout, c(8), kind);
-    barrierChunkArtifacts(fixture.catalog, artifacts, { newParentDirs });
+    barrierChunkArtifacts(fixture.catalog, artifacts);
     // <crash>: no flip. Every file maps back (layout.keyOfPath) to a key that is freezing (INV-3).
     const states = new Map(chunkArtifactEntries(fixture.catalog).map((entry) => [chunkKey(entry.chunkId, entry.kind), entry.state]));
     const rootOfKind = { ledgers: "ledgers", events: "events", txhash: "txhashRaw" } as const;
@@ -210,28 +211,32 @@ describe("index protocol (§5.3)", () => {
     freezeIndexCoverage(fixture.catalog, coverageOf(5, 5100, 5349));
     const coverage = coverageOf(5, 5100, 5350);
     markIndexFreezing(fixture.catalog, coverage);
-    const newParentDirs = createIndexDir(fixture.catalog, coverage);
+    createIndexDir(fixture.catalog, coverage);
     writeIndexFile(fixture.layout, coverage);
-    barrierIndexFile(fixture.catalog, coverage, { newParentDirs });
+    barrierIndexFile(fixture.catalog, coverage);
     expect(commitIndex(fixture.catalog, coverage)).toEqual([
       { key: "index:00000005:00005100:00005350", value: "frozen" },
       { key: "index:00000005:00005100:00005349", value: "pruning" },
     ]);
   });
 
-  test("createIndexDir() reports a missing window dir once", () => {
+  test("createIndexDir() creates a missing window dir and accepts it existing", () => {
     const coverage = coverageOf(5, 5100, 5350);
-    expect([...createIndexDir(fixture.catalog, coverage)]).toEqual([fixture.layout.indexWindowDir(coverage.windowId)]);
-    expect(createIndexDir(fixture.catalog, coverage).size).toBe(0);
+    const windowDir = fixture.layout.indexWindowDir(coverage.windowId);
+    expect(existsSync(windowDir)).toBe(false);
+    createIndexDir(fixture.catalog, coverage);
+    expect(existsSync(windowDir)).toBe(true);
+    createIndexDir(fixture.catalog, coverage);
+    expect(existsSync(windowDir)).toBe(true);
   });
 
   test("a crash after the index barrier and before the commit leaves debris that sweepIndexKey() removes", () => {
     freezeIndexCoverage(fixture.catalog, coverageOf(5, 5100, 5349));
     const debris = coverageOf(5, 5100, 5350);
     markIndexFreezing(fixture.catalog, debris);
-    const newParentDirs = createIndexDir(fixture.catalog, debris);
+    createIndexDir(fixture.catalog, debris);
     const idxPath = writeIndexFile(fixture.layout, debris);
-    barrierIndexFile(fixture.catalog, debris, { newParentDirs });
+    barrierIndexFile(fixture.catalog, debris);
     // <crash>: the old coverage still serves; the debris file is reachable from a freezing key.
     expect(frozenCoverage(fixture.catalog, debris.windowId)).toEqual(coverageOf(5, 5100, 5349));
     expect(coverageState(fixture.catalog, debris)).toBe("freezing");

@@ -85,18 +85,18 @@ export function coverageOf(windowId: number, lo: number, hi: number): IndexCover
 export function freezeChunkArtifacts(catalog: Catalog, chunkId: ChunkId, kinds: readonly ArtifactKind[]): void {
   const artifacts = { chunkId, kinds };
   markChunkFreezing(catalog, artifacts);
-  const newParentDirs = createChunkDirs(catalog, artifacts);
+  createChunkDirs(catalog, artifacts);
   for (const kind of kinds) writeArtifactFiles(catalog.layout, chunkId, kind);
-  barrierChunkArtifacts(catalog, artifacts, { newParentDirs });
+  barrierChunkArtifacts(catalog, artifacts);
   flipChunkFrozen(catalog, artifacts);
 }
 
 /** Runs §5.3 steps 3–7 for `coverage` (mark, dir, write, barrier, commit), writing fixture bytes. */
 export function freezeIndexCoverage(catalog: Catalog, coverage: IndexCoverage): void {
   markIndexFreezing(catalog, coverage);
-  const newParentDirs = createIndexDir(catalog, coverage);
+  createIndexDir(catalog, coverage);
   writeIndexFile(catalog.layout, coverage);
-  barrierIndexFile(catalog, coverage, { newParentDirs });
+  barrierIndexFile(catalog, coverage);
   commitIndex(catalog, coverage);
 }
 
