@@ -92,7 +92,7 @@ export function writeSynced(catalog: Catalog, writes: readonly CatalogWrite[]): 
   } catch (err) {
     if (!(err instanceof RocksDbError)) throw err;
     throw new CatalogWriteError(
-      `Cannot write the catalog (${describeWrites(writes)}): ${err.message}; ` +
+      `Cannot write the catalog (${describeWrites(writes)}): ${err.detail}; ` +
         "check the catalog volume (space, errors) and restart: the step is redone from the keys",
       { cause: err },
     );

@@ -46,7 +46,8 @@ export function openCatalog(layout: Layout, options: { readOnly: boolean }): Cat
     const remedy = options.readOnly
       ? "check [storage] catalog points at a data dir the daemon has written"
       : "check [storage] catalog, its permissions and free space, then restart";
-    throw new CatalogOpenError(`Cannot open catalog "${dir}": ${err.message}; ${remedy}`, { cause: err });
+    // err.detail, not err.message: the message repeats "Cannot open … (RocksDB dir)"; err stays the cause.
+    throw new CatalogOpenError(`Cannot open catalog "${dir}": ${err.detail}; ${remedy}`, { cause: err });
   }
 }
 

@@ -2,12 +2,15 @@ import { afterEach, beforeEach, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { RocksDbError } from "../../ffi/rocksdb.ts";
 import { InvariantError } from "../assert.ts";
 import { type ChunkId } from "../geometry/chunk.ts";
 import { type CatalogFixture, fixtureLayout, openCatalogFixture, removeCatalogFixture } from "../../test/support/catalog_fixture.ts";
+import { thrownError } from "../../test/support/thrown_error.ts";
 import { artifactState } from "./artifact_reads.ts";
 import { CatalogOpenError, closeCatalog, openCatalog } from "./catalog.ts";
 import { markChunkFreezing } from "./write_protocol.ts";
+import { CatalogWriteError, writeSynced } from "./_store.ts";
 
 let fixture: CatalogFixture;
 beforeEach(() => {
@@ -64,4 +67,23 @@ test("openCatalog() read-only on a data dir with no catalog fails naming the dir
 
 test("a second read-write openCatalog() of a live catalog fails with CatalogOpenError", () => {
   expect(() => openCatalog(fixture.layout, { readOnly: false })).toThrow(CatalogOpenError);
+});
+
+test("openCatalog() failure is one line: directory, RocksDB's detail, remedy, with no doubled prefix", () => {
+  const err = thrownError(() => openCatalog(fixture.layout, { readOnly: false }), CatalogOpenError);
+  const dir = fixture.layout.catalogDbDir();
+  expect(err.cause).toBeInstanceOf(RocksDbError);
+  expect(err.message).toStartWith(`Cannot open catalog "${dir}": IO error: `);
+  expect(err.message).toEndWith("; check [storage] catalog, its permissions and free space, then restart");
+  expect(err.message.match(/Cannot/g)).toHaveLength(1);
+  expect(err.message).not.toContain("\n");
+});
+
+test("writeSynced() failure is one CatalogWriteError line naming the write, with no doubled prefix", () => {
+  closeCatalog(fixture.catalog);
+  const err = thrownError(() => writeSynced(fixture.catalog, [{ key: "chunk:00000007:ledgers", value: "freezing" }]), CatalogWriteError);
+  expect(err.cause).toBeInstanceOf(RocksDbError);
+  expect(err.message).toStartWith(`Cannot write the catalog ("chunk:00000007:ledgers" = "freezing"): `);
+  expect(err.message.match(/Cannot/g)).toHaveLength(1);
+  fixture.catalog = openCatalog(fixture.layout, { readOnly: false });
 });

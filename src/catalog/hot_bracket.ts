@@ -25,6 +25,7 @@
 
 import { rmSync, statSync } from "node:fs";
 import { fsyncDir } from "../../ffi/libc.ts";
+import { RocksDbError } from "../../ffi/rocksdb.ts";
 import { type ChunkId, pad8 } from "../geometry/chunk.ts";
 import { hotKey } from "../geometry/keys.ts";
 import { crashPoint } from "../crash_point.ts";
@@ -106,7 +107,9 @@ function openReadyHotDb<HotDb>(catalog: Catalog, chunkId: ChunkId, opener: HotDb
   } catch (err) {
     // Expected open failures (RocksDB errors, a corrupt DB) mean the volume lost it; a bug propagates.
     if (!(err instanceof FullhistoryError)) throw err;
-    throw new HotVolumeLostError(`${lost} but its hot DB "${dir}" won't open (${err.message}); ${remedy}`, { cause: err });
+    // A RocksDbError's message repeats "Cannot open … (RocksDB dir)"; its detail is the new part.
+    const detail = err instanceof RocksDbError ? err.detail : err.message;
+    throw new HotVolumeLostError(`${lost} but its hot DB "${dir}" won't open (${detail}); ${remedy}`, { cause: err });
   }
 }
 

@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Db, closeDb, get, openDb, put } from "../../ffi/rocksdb.ts";
+import { type Db, closeDb, get, openDb, put, RocksDbError } from "../../ffi/rocksdb.ts";
 import { InvariantError } from "../assert.ts";
 import { type ChunkId } from "../geometry/chunk.ts";
 import { type CatalogFixture, openCatalogFixture, removeCatalogFixture } from "../../test/support/catalog_fixture.ts";
+import { thrownError } from "../../test/support/thrown_error.ts";
 import { hotState } from "./hot_reads.ts";
 import { closeCatalog, openCatalog } from "./catalog.ts";
 import { type HotDbOpener, discardHotDbForChunk, HotBracketError, HotVolumeLostError, openHotDbForChunk } from "./hot_bracket.ts";
@@ -60,7 +61,10 @@ test("openHotDbForChunk() of a ready chunk whose dir is missing throws HotVolume
 test("openHotDbForChunk() of a ready chunk whose DB will not open throws HotVolumeLostError and never recreates it", () => {
   writeSynced(fixture.catalog, [{ key: "hot:chunk:00000005", value: "ready" }]);
   mkdirSync(fixture.layout.hotDbDir(chunk5));
-  expect(() => openHotDbForChunk(fixture.catalog, chunk5, rocksOpener)).toThrow(HotVolumeLostError);
+  const err = thrownError(() => openHotDbForChunk(fixture.catalog, chunk5, rocksOpener), HotVolumeLostError);
+  expect(err.message).toStartWith(`Hot storage lost: chunk 00000005 is "ready" but its hot DB "${fixture.layout.hotDbDir(chunk5)}" won't open (`);
+  expect(err.cause).toBeInstanceOf(RocksDbError);
+  expect(err.message.match(/Cannot/g)).toBeNull(); // RocksDB's detail only, not its "Cannot open …" message
   expect(existsSync(join(fixture.layout.hotDbDir(chunk5), "CURRENT"))).toBe(false);
 });
 
