@@ -71,7 +71,7 @@ function freezeCold(...chunkIds: number[]): void {
 function makeHot(chunkId: number, throughLedgerSeq?: number): void {
   const db = openHotDbForChunk(fixture.catalog, chunk(chunkId), probe.opener);
   if (throughLedgerSeq !== undefined) {
-    for (let seq = chunkFirstLedger(chunk(chunkId)); seq <= throughLedgerSeq; seq += 997) put(db, ledgerKey(seq), ledgerKey(seq), { sync: false });
+    for (let seq: number = chunkFirstLedger(chunk(chunkId)); seq <= throughLedgerSeq; seq += 997) put(db, ledgerKey(seq), ledgerKey(seq), { sync: false });
     put(db, ledgerKey(throughLedgerSeq), ledgerKey(throughLedgerSeq), { sync: true });
   }
   closeDb(db);
