@@ -480,13 +480,17 @@ export interface Entry {
  */
 export function scanPrefix(db: Db, prefix: Uint8Array, options: { cf?: ColumnFamily } = {}): Generator<Entry> {
   const upperBound = prefixUpperBound(prefix);
-  return scan(db, { lowerBound: prefix.slice(), upperBound, reverse: false, cf: options.cf, operation: "scan prefix" });
+  return scan(db, { lowerBound: prefix.slice(), upperBound, reverse: false, cf: options.cf, operation: "scan prefix", keysOnly: false });
 }
 
-/** Rows with fromKey ≤ key < toKeyExclusive (either bound optional), ascending or with `reverse` descending. */
+/**
+ * Rows with fromKey ≤ key < toKeyExclusive (either bound optional), ascending or with `reverse` descending.
+ * With `keysOnly`, values are not copied out (every `value` is empty): for scans that check keys
+ * over large values, e.g. the hot DB's open-time consistency checks.
+ */
 export function scanRange(
   db: Db,
-  options: { fromKey?: Uint8Array; toKeyExclusive?: Uint8Array; reverse?: boolean; cf?: ColumnFamily },
+  options: { fromKey?: Uint8Array; toKeyExclusive?: Uint8Array; reverse?: boolean; cf?: ColumnFamily; keysOnly?: boolean },
 ): Generator<Entry> {
   if (options.fromKey !== undefined && options.toKeyExclusive !== undefined) {
     assert(compareBytes(options.fromKey, options.toKeyExclusive) <= 0, "scanRange() with fromKey after toKeyExclusive");
@@ -497,12 +501,13 @@ export function scanRange(
     reverse: options.reverse ?? false,
     cf: options.cf,
     operation: "scan range",
+    keysOnly: options.keysOnly ?? false,
   });
 }
 
 /** The row with the greatest key, or undefined for an empty column family. */
 export function lastEntry(db: Db, options: { cf?: ColumnFamily } = {}): Entry | undefined {
-  for (const entry of scan(db, { lowerBound: undefined, upperBound: undefined, reverse: true, cf: options.cf, operation: "read last entry" })) {
+  for (const entry of scan(db, { lowerBound: undefined, upperBound: undefined, reverse: true, cf: options.cf, operation: "read last entry", keysOnly: false })) {
     return entry; // returning ends the generator, which frees the iterator
   }
   return undefined;
@@ -514,6 +519,7 @@ interface ScanPlan {
   readonly reverse: boolean;
   readonly cf: ColumnFamily | undefined;
   readonly operation: string;
+  readonly keysOnly: boolean;
 }
 
 // The loop is bounded by the rows in [lowerBound, upperBound) of a snapshot taken at the first step.
@@ -529,7 +535,7 @@ function* scan(db: Db, plan: ScanPlan): Generator<Entry> {
     else if (plan.lowerBound === undefined || plan.lowerBound.byteLength === 0) R.rocksdb_iter_seek_to_first(iterator.pointer);
     else R.rocksdb_iter_seek(iterator.pointer, plan.lowerBound, plan.lowerBound.byteLength);
     while (R.rocksdb_iter_valid(iterator.pointer) !== 0) {
-      yield readEntry(R, iterator);
+      yield plan.keysOnly ? readKeyOnly(R, iterator) : readEntry(R, iterator);
       // closeDb may have run while the consumer held the row: the iterator is gone then.
       if (iterator.destroyed) throw closedError(state, plan.operation);
       if (plan.reverse) R.rocksdb_iter_prev(iterator.pointer);
@@ -581,6 +587,13 @@ function readEntry(R: RocksSymbols, iterator: IteratorState): Entry {
   const valueBytes = Number(LEN[0]);
   const value = valuePointer === null ? new Uint8Array(0) : copyOut(valuePointer, valueBytes);
   return { key, value };
+}
+
+const EMPTY_VALUE = new Uint8Array(0);
+
+function readKeyOnly(R: RocksSymbols, iterator: IteratorState): Entry {
+  const keyPointer = nonNullPointer(R.rocksdb_iter_key(iterator.pointer, LEN_PTR), "rocksdb_iter_key");
+  return { key: copyOut(keyPointer, Number(LEN[0])), value: EMPTY_VALUE };
 }
 
 /** The smallest key greater than every key starting with `prefix`; undefined if none (all 0xff). */

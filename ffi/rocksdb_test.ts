@@ -336,6 +336,14 @@ describe("scans", () => {
     expect(keysOf(scanRange(db, { toKeyExclusive: new Uint8Array(0) }))).toEqual([]);
   });
 
+  test("scanRange() with keysOnly yields the same keys and empty values", () => {
+    const db = seeded();
+    const range = { fromKey: bytes("b:1"), toKeyExclusive: bytes("c") };
+    const entries = [...scanRange(db, { ...range, keysOnly: true })];
+    expect(keysOf(entries)).toEqual(keysOf(scanRange(db, range)));
+    expect(entries.map((entry) => entry.value.byteLength)).toEqual(entries.map(() => 0));
+  });
+
   test("scanRange() rejects a reversed range", () => {
     const db = seeded();
     expect(() => [...scanRange(db, { fromKey: bytes("c"), toKeyExclusive: bytes("a") })]).toThrow(InvariantError);
