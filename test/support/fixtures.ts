@@ -10,6 +10,9 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type LedgerSeq } from "../../src/geometry/chunk.ts";
+import { splitFramedStream } from "../../src/lake/split_framed_stream.ts";
+import { encodeLedgerBatch as encodeSynthLedgerBatch } from "../../src/synth/synth_lake.ts";
 import { splitLedgerBatch } from "../../src/xdr/ledger_close_meta_batch.ts";
 
 /** `../shared/fixtures/ledgers` relative to the repository root (docs/conventions.md). */
@@ -38,27 +41,7 @@ export function readBatchObject(path: string): Uint8Array {
 
 /** The `LedgerCloseMeta`s of a zstd framed stream (`load-test-ledgers-*.xdr.zstd`), as views. */
 export function readFramedStream(path: string): Uint8Array[] {
-  return splitFramedRecords(Bun.zstdDecompressSync(readFileSync(path)), path);
-}
-
-const LAST_FRAGMENT_BIT = 0x8000_0000;
-
-/** RFC 5531 record marking with single-fragment records: `u32be (len | 0x80000000)` then `len` bytes. */
-export function splitFramedRecords(bytes: Uint8Array, path: string): Uint8Array[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const records: Uint8Array[] = [];
-  let byteOffset = 0;
-  while (byteOffset < bytes.length) {
-    if (byteOffset + 4 > bytes.length) throw new Error(`${path}: record mark truncated at byte ${byteOffset}`);
-    const mark = view.getUint32(byteOffset);
-    if ((mark & LAST_FRAGMENT_BIT) === 0) throw new Error(`${path}: multi-fragment record at byte ${byteOffset}`);
-    const recordBytes = mark & ~LAST_FRAGMENT_BIT;
-    const start = byteOffset + 4;
-    if (start + recordBytes > bytes.length) throw new Error(`${path}: record truncated at byte ${byteOffset}`);
-    records.push(bytes.subarray(start, start + recordBytes));
-    byteOffset = start + recordBytes;
-  }
-  return records;
+  return splitFramedStream(Bun.zstdDecompressSync(readFileSync(path)), path);
 }
 
 function decodeBase64(text: string, where: string): Uint8Array {
@@ -136,18 +119,13 @@ export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
-/** The XDR of `LedgerCloseMetaBatch{startSeq, endSeq, ledgers}` (uncompressed), for building test objects. */
-export function encodeLedgerBatch(range: { startSeq: number; endSeq: number }, ledgers: Uint8Array[]): Uint8Array {
-  const byteLength = 12 + ledgers.reduce((sum, ledger) => sum + ledger.length, 0);
-  const bytes = new Uint8Array(byteLength);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, range.startSeq);
-  view.setUint32(4, range.endSeq);
-  view.setUint32(8, ledgers.length);
-  let byteOffset = 12;
-  for (const ledger of ledgers) {
-    bytes.set(ledger, byteOffset);
-    byteOffset += ledger.length;
-  }
+/**
+ * The XDR of `LedgerCloseMetaBatch{startSeq, endSeq, ledgers}` (uncompressed): src/synth's encoder,
+ * then `range.endSeq` written over the header's endSequence, so a test can make the header
+ * disagree with the ledgers it holds.
+ */
+export function encodeLedgerBatch(range: { startSeq: number; endSeq: number }, ledgers: readonly Uint8Array[]): Uint8Array {
+  const bytes = encodeSynthLedgerBatch(range.startSeq as LedgerSeq, ledgers);
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(4, range.endSeq);
   return bytes;
 }
