@@ -1,0 +1,110 @@
+/**
+ * The daemon's control-plane metrics (reference §10.1, our prefix `fullhistory_` instead of the
+ * reference's `soroban_rpc_fullhistory_streaming_`), registered once per process. This issue sets
+ * the startup and catch-up ones; the lifecycle (freeze, discard, prune, hot chunks, cold bytes) adds
+ * its rows when it lands. docs/operations.md lists every metric and when it moves.
+ * @module
+ */
+
+import { version } from "../../package.json";
+import { type Counter, exponentialBuckets, type Gauge, type Histogram, MetricsRegistry } from "./registry.ts";
+
+/** Phases timed by `phaseDurationSeconds` (reference §10.1 label `phase`); the lifecycle adds its own. */
+export type Phase = "catchup_pass" | "rebuild";
+
+/** The named metrics; every handle writes into `registry`. */
+export interface DaemonMetrics {
+  readonly registry: MetricsRegistry;
+  /** Highest ledger durably committed (derived at startup, advanced by catch-up). */
+  readonly lastCommittedLedger: Gauge;
+  /** The watermark the retention floor is computed from. */
+  readonly watermarkLedger: Gauge;
+  /** First retained ledger at the watermark. */
+  readonly retentionFloorLedger: Gauge;
+  /** Catch-up only: max(0, tip − last committed). */
+  readonly ingestionLagLedgers: Gauge;
+  /** Catch-up: last ledger of the highest chunk backfilled so far. */
+  readonly catchupBackfilledLedger: Gauge;
+  /** Catch-up: last ledger of the current pass's target chunk. */
+  readonly catchupTargetLedger: Gauge;
+  readonly catchupPassesTotal: Counter;
+  /** Chunks whose artifacts a backfill finished (a chunk counts once per build). */
+  readonly backfillChunksTotal: Counter;
+  /** Ledgers read from a source into chunk artifacts. */
+  readonly backfillLedgersTotal: Counter;
+  /** Chunk or index task attempts that failed and were retried. */
+  readonly backfillRetriesTotal: Counter;
+  /** Chunks covered by index builds: hi − lo + 1 per build (reference `rebuilt_chunks_total`). */
+  readonly rebuiltChunksTotal: Counter;
+  readonly phaseDurationSeconds: Histogram;
+  /** Chunks per index build. */
+  readonly rebuildChunksPerIndex: Histogram;
+}
+
+/** Registers every daemon metric in a fresh registry; `fullhistory_build_info{version}` is 1. */
+export function createDaemonMetrics(): DaemonMetrics {
+  const registry = new MetricsRegistry();
+  registry
+    .gauge({ name: "fullhistory_build_info", help: "Always 1; the version label names the running build.", labelNames: ["version"] })
+    .set(1, { version });
+  return {
+    registry,
+    lastCommittedLedger: registry.gauge({
+      name: "fullhistory_last_committed_ledger",
+      help: "Highest ledger durably committed, derived from the catalog (never stored).",
+    }),
+    watermarkLedger: registry.gauge({
+      name: "fullhistory_watermark_ledger",
+      help: "Ledger the retention floor is derived from (startup: last committed).",
+    }),
+    retentionFloorLedger: registry.gauge({
+      name: "fullhistory_retention_floor_ledger",
+      help: "First retained ledger at the watermark; readers see nothing below it.",
+    }),
+    ingestionLagLedgers: registry.gauge({
+      name: "fullhistory_ingestion_lag_ledgers",
+      help: "Catch-up: network tip minus last committed ledger, at least 0.",
+    }),
+    catchupBackfilledLedger: registry.gauge({
+      name: "fullhistory_catchup_backfilled_ledger",
+      help: "Catch-up: last ledger committed by the passes so far.",
+    }),
+    catchupTargetLedger: registry.gauge({
+      name: "fullhistory_catchup_target_ledger",
+      help: "Catch-up: last ledger of the current pass's target chunk.",
+    }),
+    catchupPassesTotal: registry.counter({ name: "fullhistory_catchup_passes_total", help: "Completed catch-up passes." }),
+    backfillChunksTotal: registry.counter({
+      name: "fullhistory_backfill_chunks_total",
+      help: "Chunks whose planned artifacts a backfill wrote and froze.",
+    }),
+    backfillLedgersTotal: registry.counter({
+      name: "fullhistory_backfill_ledgers_total",
+      help: "Ledgers a backfill read into chunk artifacts.",
+    }),
+    backfillRetriesTotal: registry.counter({
+      name: "fullhistory_backfill_retries_total",
+      help: "Backfill task attempts that failed and were retried.",
+    }),
+    rebuiltChunksTotal: registry.counter({
+      name: "fullhistory_rebuilt_chunks_total",
+      help: "Chunks covered by tx-hash index builds (hi - lo + 1 per build).",
+    }),
+    phaseDurationSeconds: registry.histogram({
+      name: "fullhistory_phase_duration_seconds",
+      help: "Wall time of one run of a phase.",
+      labelNames: ["phase"],
+      buckets: exponentialBuckets(0.001, { factor: 4, count: 12 }),
+    }),
+    rebuildChunksPerIndex: registry.histogram({
+      name: "fullhistory_rebuild_chunks_per_index",
+      help: "Chunks covered by one tx-hash index build.",
+      buckets: exponentialBuckets(1, { factor: 2, count: 13 }),
+    }),
+  };
+}
+
+/** Records one run of `phase` that took `durationMs`. */
+export function observePhase(metrics: DaemonMetrics, phase: Phase, durationMs: number): void {
+  metrics.phaseDurationSeconds.observe(durationMs / 1000, { phase });
+}
