@@ -44,7 +44,8 @@ import { type IndexCoverage, coverageContains } from "../geometry/windows.ts";
  * closed again.
  */
 export interface HotProbe<HotDb> {
-  readonly opener: HotDbOpener<HotDb>;
+  /** How to open chunk `chunkId`'s existing hot DB (read-only in production: nothing writes it at startup). */
+  opener(chunkId: ChunkId): HotDbOpener<HotDb>;
   /** The highest ledger committed in `db`, or undefined when it holds none; throws a `FullhistoryError` when unreadable. */
   maxCommittedLedger(db: HotDb): LedgerSeq | undefined;
 }
@@ -92,7 +93,8 @@ function probeHotFrontier<HotDb>(catalog: Catalog, probe: HotProbe<HotDb>, chunk
   const dir = catalog.layout.hotDbDir(chunkId);
   const lost = `Hot storage lost: chunk ${pad8(chunkId)} is "ready" but its hot DB "${dir}"`;
   const remedy = "run surgical recovery for this chunk (its ledgers may exist nowhere else)";
-  const db = openHotDbForChunk(catalog, chunkId, probe.opener);
+  const opener = probe.opener(chunkId);
+  const db = openHotDbForChunk(catalog, chunkId, opener);
   let maxLedgerSeq: LedgerSeq | undefined;
   try {
     maxLedgerSeq = probe.maxCommittedLedger(db);
@@ -100,7 +102,7 @@ function probeHotFrontier<HotDb>(catalog: Catalog, probe: HotProbe<HotDb>, chunk
     if (!(err instanceof FullhistoryError)) throw err;
     throw new HotVolumeLostError(`${lost} cannot be read (${err.message}); ${remedy}`, { cause: err });
   } finally {
-    probe.opener.close(db);
+    opener.close(db);
   }
   if (maxLedgerSeq === undefined) return completeThrough(chunkId - 1);
   // The DB's answer is input read back from disk (style R4): it must lie inside its own chunk.

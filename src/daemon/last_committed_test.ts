@@ -18,6 +18,10 @@ import { type HotDbOpener, HotVolumeLostError, openHotDbForChunk } from "../cata
 import { FullhistoryError } from "../errors.ts";
 import { type ChunkId, type LedgerSeq, chunkFirstLedger, chunkLastLedger } from "../geometry/chunk.ts";
 import { ARTIFACT_KINDS, hotKey } from "../geometry/keys.ts";
+import { SYNTH_PASSPHRASE_DEFAULT } from "../cli/synth_lake_command.ts";
+import { hotDbOpener } from "../hot/hot_db_opener.ts";
+import { LedgerSynth } from "../synth/ledger_synth.ts";
+import { hotChunkProbe } from "./hot_probe.ts";
 import { type HotProbe, lastCommittedLedger } from "./last_committed.ts";
 
 /**
@@ -28,13 +32,17 @@ import { type HotProbe, lastCommittedLedger } from "./last_committed.ts";
 class TestHotProbe implements HotProbe<Db> {
   readonly openedDirs: string[] = [];
   failReadWith: Error | undefined;
-  readonly opener: HotDbOpener<Db> = {
+  readonly testOpener: HotDbOpener<Db> = {
     open: (dir, options) => {
       this.openedDirs.push(dir);
       return openDb(dir, { createIfMissing: options.create, readOnly: false });
     },
     close: (db) => closeDb(db),
   };
+
+  opener(): HotDbOpener<Db> {
+    return this.testOpener;
+  }
 
   maxCommittedLedger(db: Db): LedgerSeq | undefined {
     if (this.failReadWith !== undefined) throw this.failReadWith;
@@ -69,7 +77,7 @@ function freezeCold(...chunkIds: number[]): void {
 
 /** Creates chunk `chunkId`'s hot DB through the bracket (key `ready`) with ledgers first..`throughLedgerSeq`. */
 function makeHot(chunkId: number, throughLedgerSeq?: number): void {
-  const db = openHotDbForChunk(fixture.catalog, chunk(chunkId), probe.opener);
+  const db = openHotDbForChunk(fixture.catalog, chunk(chunkId), probe.testOpener);
   if (throughLedgerSeq !== undefined) {
     for (let seq: number = chunkFirstLedger(chunk(chunkId)); seq <= throughLedgerSeq; seq += 997) put(db, ledgerKey(seq), ledgerKey(seq), { sync: false });
     put(db, ledgerKey(throughLedgerSeq), ledgerKey(throughLedgerSeq), { sync: true });
@@ -207,5 +215,40 @@ describe("lastCommittedLedger() with a probe (TestDeriveWatermark)", () => {
   test("a hot DB reporting a ledger outside its chunk is HotVolumeLostError", () => {
     makeHot(5, chunkLastLedger(chunk(5)) + 1);
     expect(() => derive(true)).toThrow(/outside the chunk/);
+  });
+});
+
+describe("lastCommittedLedger() with the production probe (TestDeriveWatermark_RealHotDB_*)", () => {
+  const synth = new LedgerSynth({ seed: 7, profile: "sparse", networkPassphrase: SYNTH_PASSPHRASE_DEFAULT });
+
+  function ingestHot(chunkId: number, ledgerCount: number): void {
+    const db = openHotDbForChunk(fixture.catalog, chunk(chunkId), hotDbOpener(chunk(chunkId)));
+    try {
+      for (let index = 0; index < ledgerCount; index++) {
+        const ledgerSeq = (chunkFirstLedger(chunk(chunkId)) + index) as LedgerSeq;
+        db.ingestLedger(ledgerSeq, synth.generate(ledgerSeq).lcm);
+      }
+    } finally {
+      db.close();
+    }
+  }
+
+  test("the refinement tracks the real frontier of the highest ready hot DB", () => {
+    ingestHot(4, 3);
+    ingestHot(5, 4);
+    expect(lastCommittedLedger(fixture.catalog, hotChunkProbe())).toBe((chunkFirstLedger(chunk(5)) + 3) as LedgerSeq);
+  });
+
+  test("an empty live hot DB falls back to the chunk below", () => {
+    ingestHot(5, 0);
+    expect(lastCommittedLedger(fixture.catalog, hotChunkProbe())).toBe(chunkLastLedger(chunk(4)));
+  });
+
+  test("the read-only probe leaves the DB openable read-write (no LOCK held, nothing changed)", () => {
+    ingestHot(5, 2);
+    lastCommittedLedger(fixture.catalog, hotChunkProbe());
+    const db = openHotDbForChunk(fixture.catalog, chunk(5), hotDbOpener(chunk(5)));
+    expect(db.maxCommittedSeq()).toBe((chunkFirstLedger(chunk(5)) + 1) as LedgerSeq);
+    db.close();
   });
 });
