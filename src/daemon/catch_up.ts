@@ -33,7 +33,7 @@ import {
   signedChunkOfLedger,
 } from "../geometry/chunk.ts";
 import { effectiveRetentionFloor, type RetentionPolicy } from "../geometry/retention.ts";
-import type { Logger } from "../log/logger.ts";
+import { type Logger, secondsOf } from "../log/logger.ts";
 import { type DaemonMetrics, observePhase } from "../metrics/daemon_metrics.ts";
 import { sampleTipOrFail, type TipSampler } from "./network_tip.ts";
 
@@ -129,7 +129,7 @@ export async function catchUp(deps: CatchUpDeps, start: CatchUpStart): Promise<C
     observePhase(deps.metrics, "catchup_pass", durationMs);
     deps.metrics.catchupBackfilledLedger.set(lastCommittedLedgerSeq);
     deps.metrics.lastCommittedLedger.set(lastCommittedLedgerSeq);
-    passLogger.info("catch-up pass complete", { last_committed: lastCommittedLedgerSeq, duration_s: roundSeconds(durationMs) });
+    passLogger.info("catch-up pass complete", { last_committed: lastCommittedLedgerSeq, duration_s: secondsOf(durationMs) });
   }
   assert(false, `catch-up ran more than ${CHUNK_ID_MAX + 1} passes without the target settling`);
 }
@@ -145,8 +145,4 @@ function planPass(targetChunk: number, options: { backfilledThroughChunk: number
   const rangeStart = chunkOfLedger(effectiveRetentionFloor(chunkLastLedger(rangeEnd), options.policy));
   if (rangeStart > rangeEnd) return { kind: "stop", reason: "retention floor is above the target" };
   return { kind: "backfill", range: { rangeStart, rangeEnd } };
-}
-
-function roundSeconds(durationMs: number): number {
-  return Math.round(durationMs) / 1000;
 }

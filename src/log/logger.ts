@@ -72,6 +72,11 @@ export function silentLogger(): Logger {
   return createLogger({ level: "error", format: "text", write: () => {} });
 }
 
+/** A duration field's value: seconds, rounded to the millisecond (`duration_s=12.345`). */
+export function secondsOf(durationMs: number): number {
+  return Math.round(durationMs) / 1000;
+}
+
 /** The one-line rendering of an error and its `cause` chain: `outer: cause: cause`. */
 export function errorChainText(err: unknown): string {
   const parts: string[] = [];
