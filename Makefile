@@ -12,9 +12,10 @@ test: setup
 typecheck: setup
 	@node_modules/.bin/tsc --noEmit -p .
 
-# One executable; Worker entrypoints must be listed too (bun-ffi.md §7).
+# One executable; Worker entrypoints must be listed too (bun-ffi.md §7). `--root .` keeps each one at
+# its repository path inside the binary, where src/backfill/_worker_task.ts looks for it.
 build: setup
-	@$(BUN) build --compile src/cli/main.ts --outfile fullhistory
+	@$(BUN) build --compile --root . src/cli/main.ts src/backfill/backfill_worker.ts --outfile fullhistory
 
 demo: build
 	@scripts/demo.sh

@@ -44,9 +44,17 @@ export const CRASH_POINTS = [
   "hot.discard.removed",
   "hot.discard.synced",
   "hot.discard.deleted",
+  // Backfill write steps inside a Worker (reference §5.2 step 5, §5.3 step 5; src/backfill): after
+  // each ledger reached every writer, after each kind's files are finished, after the .idx is built.
+  "chunk.ledger.appended",
+  "chunk.artifact.finished",
+  "index.built",
 ] as const;
 /** One name from `CRASH_POINTS`; `crashPoint` accepts nothing else. */
 export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+/** The points only a backfill Worker passes; test/backfill_crash.test.ts drives them, the catalog scenario cannot. */
+export const BACKFILL_WORKER_CRASH_POINTS: readonly CrashPoint[] = ["chunk.ledger.appended", "chunk.artifact.finished", "index.built"];
 
 /** The environment variable that arms one crash point (D14). */
 export const CRASH_AT_ENV = "FULLHISTORY_CRASH_AT";

@@ -1,0 +1,150 @@
+/**
+ * Runs one backfill task in a fresh Bun Worker (`backfill_worker.ts`) and turns every way it can
+ * end into exactly one settled promise (bun-ffi.md §7: a Worker that fails to load reports only
+ * through `onerror`; without a handler the process exits silently):
+ *
+ *   `done` message         → resolves with the result
+ *   `failed` message       → rejects with the Worker's error, re-classed by category
+ *   `error` event          → rejects (a throw outside the task, a module that failed to load)
+ *   `close` before a reply → rejects (the Worker exited or was killed)
+ *   signal aborted         → terminates the Worker, rejects with `signal.reason`
+ *
+ * The Worker is terminated once the promise settles, so no Worker outlives its task. One Worker per
+ * task: a chunk build's memory (term postings, tx-hash columns) is returned with it, and a crash of
+ * one build cannot poison the next.
+ * @module
+ */
+
+import { dirname, join } from "node:path";
+import { assert, InvariantError, unreachable } from "../assert.ts";
+import { FatalError, FullhistoryError } from "../errors.ts";
+import { errorChainText } from "../log/logger.ts";
+import { BackfillFatalTaskError, BackfillTaskError } from "./backfill_errors.ts";
+import {
+  type FromWorker,
+  type SerializedError,
+  type ToWorker,
+  type WorkerResult,
+  type WorkerTask,
+  LEDGER_FEED_BATCH_BYTES_MAX,
+  LEDGER_FEED_BATCH_LEDGERS_MAX,
+} from "./_worker_protocol.ts";
+
+/** How one task runs. */
+export interface WorkerRunOptions {
+  /** Aborting terminates the Worker; the promise rejects with `signal.reason`. */
+  signal: AbortSignal;
+  /** Starts every failure message: `Cannot build chunk 00000005 (ledgers, events) from the lake`. */
+  failurePrefix: string;
+  /** The ledgers a hot-sourced chunk task pulls; read on this thread in bounded batches. */
+  ledgerFeed?: Iterator<Uint8Array>;
+  /** The Worker script; the backfill Worker unless a test points at another. */
+  workerSpecifier?: string;
+}
+
+/**
+ * Where the backfill Worker script is. From source: beside this module. In the compiled binary
+ * (`bun build --compile --root .`, the Makefile), every entrypoint sits at its repository path
+ * under the binary's virtual root, next to the main entry `Bun.main`; without `--root .` the
+ * paths would depend on the common directory of all entrypoints.
+ */
+export function backfillWorkerSpecifier(): string {
+  if (import.meta.url.startsWith("file:///$bunfs/")) return join(dirname(Bun.main), "src/backfill/backfill_worker.ts");
+  return new URL("./backfill_worker.ts", import.meta.url).href;
+}
+
+/** Runs `task` in a new Worker (see the module doc). */
+export function runInWorker(task: WorkerTask, options: WorkerRunOptions): Promise<WorkerResult> {
+  const { signal, failurePrefix } = options;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<WorkerResult>((resolve, reject) => {
+    const worker = new Worker(options.workerSpecifier ?? backfillWorkerSpecifier());
+    let settled = false;
+    const settle = (finish: () => void): void => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      worker.terminate();
+      finish();
+    };
+    const onAbort = (): void => settle(() => reject(signal.reason));
+    signal.addEventListener("abort", onAbort, { once: true });
+    worker.addEventListener("message", (event: MessageEvent<FromWorker>) => {
+      const message = event.data;
+      switch (message.kind) {
+        case "done":
+          settle(() => resolve(message.result));
+          return;
+        case "failed":
+          settle(() => reject(errorFromWorker(failurePrefix, message.error)));
+          return;
+        case "pull":
+          feedBatch(worker, options.ledgerFeed, { failurePrefix, fail: (error) => settle(() => reject(error)) });
+          return;
+        default:
+          unreachable(message);
+      }
+    });
+    worker.addEventListener("error", (event: ErrorEvent) => {
+      settle(() => reject(new BackfillTaskError(`${failurePrefix}: its Worker failed: ${event.message}; the attempt is retried`)));
+    });
+    worker.addEventListener("messageerror", () => {
+      settle(() => reject(new InvariantError(`${failurePrefix}: a Worker message could not be deserialized`)));
+    });
+    worker.addEventListener("close", (event: CloseEvent) => {
+      settle(() =>
+        reject(new BackfillTaskError(`${failurePrefix}: its Worker exited (code ${event.code}) before reporting a result; the attempt is retried`)),
+      );
+    });
+    const start: ToWorker = { kind: "task", task };
+    worker.postMessage(start);
+  });
+}
+
+/** Answers one `pull`: at most LEDGER_FEED_BATCH_* of the feed, `done` once it is exhausted. */
+function feedBatch(
+  worker: Worker,
+  feed: Iterator<Uint8Array> | undefined,
+  context: { failurePrefix: string; fail: (error: unknown) => void },
+): void {
+  assert(feed !== undefined, `${context.failurePrefix}: the Worker pulled ledgers but the task has no feed`);
+  const ledgers: Uint8Array[] = [];
+  let byteCount = 0;
+  let done = false;
+  try {
+    while (ledgers.length < LEDGER_FEED_BATCH_LEDGERS_MAX && byteCount < LEDGER_FEED_BATCH_BYTES_MAX) {
+      const next = feed.next();
+      if (next.done === true) {
+        done = true;
+        break;
+      }
+      ledgers.push(next.value);
+      byteCount += next.value.byteLength;
+    }
+  } catch (error) {
+    context.fail(taskErrorOf(context.failurePrefix, error));
+    return;
+  }
+  const batch: ToWorker = { kind: "ledgers", ledgers, done };
+  worker.postMessage(batch);
+}
+
+/** An error raised on this thread for a task, re-classed like a Worker's (bugs propagate as they are). */
+export function taskErrorOf(failurePrefix: string, error: unknown): unknown {
+  if (error instanceof FatalError) return new BackfillFatalTaskError(`${failurePrefix}: ${errorChainText(error)}`, { cause: error });
+  if (error instanceof FullhistoryError) return new BackfillTaskError(`${failurePrefix}: ${errorChainText(error)}`, { cause: error });
+  return error;
+}
+
+function errorFromWorker(failurePrefix: string, error: SerializedError): Error {
+  switch (error.category) {
+    case "expected":
+      return new BackfillTaskError(`${failurePrefix}: ${error.message}`);
+    case "fatal":
+      return new BackfillFatalTaskError(`${failurePrefix}: ${error.message}`);
+    case "bug":
+      return new InvariantError(`${failurePrefix}: ${error.name} in its Worker: ${error.message}\n${error.stack ?? "(no stack)"}`);
+    default:
+      return unreachable(error.category);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Entry point of a backfill Worker (bun-ffi.md §7–§8): runs ONE task posted by the main thread —
+ * write a chunk's artifacts (`write_chunk_artifacts.ts`) or build a coverage's `.idx` — and answers
+ * with exactly one `done` or `failed` message (`_worker_protocol.ts`). CPU-heavy work (lake fetch
+ * and zstd decode, XDR walk, zstd encode, sort, index build) runs here so the main thread stays
+ * free and both cores work. It never opens the catalog or a RocksDB: a hot DB's ledgers are fed in
+ * by the main thread.
+ *
+ * `bun build --compile` must list this file as an extra entrypoint (the Makefile's `build:` line);
+ * `_worker_task.ts` finds it in the binary.
+ * @module
+ */
+
+import { assert, unreachable } from "../assert.ts";
+import { crashPoint } from "../crash_point.ts";
+import { chunkFirstLedger, chunkLastLedger, LEDGERS_PER_CHUNK } from "../geometry/chunk.ts";
+import { openLedgerPack } from "../formats/ledger_pack_reader.ts";
+import { buildTxhashIndex } from "../formats/txhash_index_build.ts";
+import { openLakeSource } from "../lake/open_lake_source.ts";
+import { writeChunkArtifacts } from "./write_chunk_artifacts.ts";
+import {
+  type ChunkWritten,
+  type ChunkWriteTask,
+  type FromWorker,
+  type ToWorker,
+  type WorkerResult,
+  type WorkerTask,
+  serializeError,
+} from "./_worker_protocol.ts";
+
+declare const self: Worker;
+
+/** The batch the main thread is about to send, when the write loop is waiting for one. */
+let awaitingLedgers: ((batch: { ledgers: Uint8Array[]; done: boolean }) => void) | undefined;
+let taskStarted = false;
+
+self.onmessage = (event: MessageEvent<ToWorker>): void => {
+  const message = event.data;
+  switch (message.kind) {
+    case "task":
+      assert(!taskStarted, "a backfill Worker runs one task");
+      taskStarted = true;
+      void runAndReport(message.task);
+      return;
+    case "ledgers": {
+      const deliver = awaitingLedgers;
+      assert(deliver !== undefined, "ledgers arrived that the Worker did not pull");
+      awaitingLedgers = undefined;
+      deliver(message);
+      return;
+    }
+    default:
+      unreachable(message);
+  }
+};
+
+async function runAndReport(task: WorkerTask): Promise<void> {
+  let reply: FromWorker;
+  try {
+    reply = { kind: "done", result: await runTask(task) };
+  } catch (error) {
+    reply = { kind: "failed", error: serializeError(error) };
+  }
+  self.postMessage(reply);
+}
+
+async function runTask(task: WorkerTask): Promise<WorkerResult> {
+  switch (task.kind) {
+    case "chunk":
+      return { kind: "chunk", written: await runChunkTask(task) };
+    case "index": {
+      const built = buildTxhashIndex(task);
+      crashPoint("index.built");
+      return { kind: "index", written: built };
+    }
+    default:
+      return unreachable(task);
+  }
+}
+
+async function runChunkTask(task: ChunkWriteTask): Promise<ChunkWritten> {
+  const first = chunkFirstLedger(task.chunkId);
+  const last = chunkLastLedger(task.chunkId);
+  const source = task.source;
+  switch (source.kind) {
+    case "hot":
+      return await writeChunkArtifacts(pulledLedgers(), { ...task, sourceDescription: "the hot DB" });
+    case "pack": {
+      const pack = openLedgerPack(source.path, { firstLedgerSeq: first, ledgerCount: LEDGERS_PER_CHUNK });
+      try {
+        return await writeChunkArtifacts(pack.ledgers(first, last), { ...task, sourceDescription: `ledger pack "${source.path}"` });
+      } finally {
+        pack.close();
+      }
+    }
+    case "lake": {
+      const lake = await openLakeSource(source.lake);
+      return await writeChunkArtifacts(lake.ledgers({ first, last }), { ...task, sourceDescription: lake.description });
+    }
+    default:
+      return unreachable(source);
+  }
+}
+
+/** The hot DB's ledgers, pulled from the main thread one bounded batch at a time. */
+async function* pulledLedgers(): AsyncGenerator<Uint8Array> {
+  // Each batch holds at least one ledger or ends the feed, so a chunk takes at most
+  // LEDGERS_PER_CHUNK + 1 pulls; an overrun is caught by the write step, not here.
+  for (let pull = 0; pull <= LEDGERS_PER_CHUNK + 1; pull++) {
+    const batch = await new Promise<{ ledgers: Uint8Array[]; done: boolean }>((resolve) => {
+      awaitingLedgers = resolve;
+      const request: FromWorker = { kind: "pull" };
+      self.postMessage(request);
+    });
+    yield* batch.ledgers;
+    if (batch.done) return;
+  }
+  assert(false, `the hot feed sent more than ${LEDGERS_PER_CHUNK + 1} batches`);
+}
+
