@@ -1,0 +1,222 @@
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { batchDelete, closeDb, type ColumnFamily, columnFamily, createBatch, type Db, deleteKey, destroyBatch, get, openDb, put, writeBatch } from "../../ffi/rocksdb.ts";
+import { FatalError } from "../errors.ts";
+import { type ChunkId, chunkFirstLedger, chunkLastLedger, type LedgerSeq } from "../geometry/chunk.ts";
+import { thrownError } from "../../test/support/thrown_error.ts";
+import { eventsIndexKey, u32Key } from "./_hot_schema.ts";
+import { damageHotDb, expectedEvents, synthLedgers, type TestLedger } from "./_hot_test_support.ts";
+import { openHotChunkDb, openHotChunkDbReadOnly } from "./hot_chunk_db.ts";
+import { HotDbCorruptError } from "./hot_errors.ts";
+
+const chunk0 = 0 as ChunkId;
+const FIRST = chunkFirstLedger(chunk0);
+const LEDGER_COUNT = 12;
+
+let root: string;
+let dir: string;
+let ledgers: TestLedger[];
+let eventCount: number;
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), "fullhistory-hot-checks-"));
+  dir = join(root, "00000000");
+  ledgers = synthLedgers({ chunkId: chunk0, count: LEDGER_COUNT, profile: "mixed", seed: 21 });
+  eventCount = expectedEvents(ledgers).length;
+  const db = openHotChunkDb(dir, { chunkId: chunk0, create: true });
+  for (const ledger of ledgers) db.ingestLedger(ledger.seq, ledger.lcm);
+  db.close();
+});
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** The corrupt-error message of a read-write open, after checking a read-only open fails the same way. */
+function openFailure(): string {
+  const readOnly = thrownError(() => openHotChunkDbReadOnly(dir, { chunkId: chunk0 }), HotDbCorruptError);
+  const readWrite = thrownError(() => openHotChunkDb(dir, { chunkId: chunk0, create: false }), HotDbCorruptError);
+  expect(readWrite.message).toBe(readOnly.message);
+  expect(readWrite).toBeInstanceOf(FatalError);
+  expect(readWrite.message).toContain(`Hot DB of chunk 00000000 at "${dir}" is inconsistent: `);
+  return readWrite.message;
+}
+
+function seq(value: number): LedgerSeq {
+  return value as LedgerSeq;
+}
+
+function damage(cfName: string, change: (db: Db, cf: ColumnFamily) => void): void {
+  damageHotDb(dir, (db) => change(db, columnFamily(db, cfName)));
+}
+
+test("the checks pass on an undamaged DB and derive its last ledger", () => {
+  const db = openHotChunkDbReadOnly(dir, { chunkId: chunk0 });
+  expect(db.maxCommittedSeq()).toBe(seq(FIRST + LEDGER_COUNT - 1));
+  db.close();
+});
+
+test("a deleted ledger key in the middle fails the open, naming the missing ledger", () => {
+  damage("ledgers", (db, cf) => deleteKey(db, u32Key(FIRST + 4), { sync: true, cf }));
+  expect(openFailure()).toContain(`ledgers holds ledger ${FIRST + 5} where ledger ${FIRST + 4} should be`);
+});
+
+test("a deleted last ledger key fails the open: events_offsets covers more ledgers", () => {
+  damage("ledgers", (db, cf) => deleteKey(db, u32Key(FIRST + LEDGER_COUNT - 1), { sync: true, cf }));
+  expect(openFailure()).toContain(`events_offsets has ledger ${FIRST + LEDGER_COUNT - 1}, but the ledgers column family holds ledgers ${FIRST}..${FIRST + LEDGER_COUNT - 2}`);
+});
+
+test("a ledgers column family that does not start at the chunk's first ledger fails the open", () => {
+  damage("ledgers", (db, cf) => deleteKey(db, u32Key(FIRST), { sync: true, cf }));
+  expect(openFailure()).toContain(`ledgers holds ledger ${FIRST + 1} where ledger ${FIRST} should be`);
+});
+
+test("a ledger key past the chunk's last ledger fails the open", () => {
+  damage("ledgers", (db, cf) => put(db, u32Key(chunkLastLedger(chunk0) + 1), new Uint8Array([1]), { sync: true, cf }));
+  expect(openFailure()).toContain(`ledgers holds ledger ${chunkLastLedger(chunk0) + 1} where ledger ${FIRST + LEDGER_COUNT} should be`);
+});
+
+test("a ledgers key that is not 4 bytes fails the open", () => {
+  damage("ledgers", (db, cf) => put(db, new Uint8Array([0, 0, 0, 9, 0]), new Uint8Array([1]), { sync: true, cf }));
+  expect(openFailure()).toContain("ledgers key 0x0000000900 is 5 bytes, want 4");
+});
+
+test("a deleted events_offsets key fails the open", () => {
+  damage("events_offsets", (db, cf) => deleteKey(db, u32Key(FIRST + 6), { sync: true, cf }));
+  expect(openFailure()).toContain(`events_offsets has ledger ${FIRST + 7} where ledger ${FIRST + 6} should be`);
+});
+
+test("a deleted last events_offsets key fails the open: it covers fewer ledgers", () => {
+  damage("events_offsets", (db, cf) => deleteKey(db, u32Key(FIRST + LEDGER_COUNT - 1), { sync: true, cf }));
+  expect(openFailure()).toContain(`events_offsets covers ${LEDGER_COUNT - 1} ledgers, but the ledgers column family holds ledgers ${FIRST}..`);
+});
+
+test("an events_offsets value that is not 4 bytes fails the open", () => {
+  damage("events_offsets", (db, cf) => put(db, u32Key(FIRST + 2), new Uint8Array(8), { sync: true, cf }));
+  expect(openFailure()).toContain(`events_offsets value of ledger ${FIRST + 2} is 8 bytes, want 4`);
+});
+
+test("an events_offsets count that disagrees with events_data fails the open", () => {
+  damage("events_offsets", (db, cf) => put(db, u32Key(FIRST + 3), u32Key(10_000), { sync: true, cf }));
+  expect(openFailure()).toContain(`events_data holds ${eventCount} events, but events_offsets count`);
+});
+
+test("a deleted events_data key fails the open, naming the missing id", () => {
+  damage("events_data", (db, cf) => deleteKey(db, u32Key(17), { sync: true, cf }));
+  expect(openFailure()).toContain("events_data has event 18 where event 17 should be");
+});
+
+test("a deleted last events_data key fails the open: fewer events than the offsets count", () => {
+  damage("events_data", (db, cf) => deleteKey(db, u32Key(eventCount - 1), { sync: true, cf }));
+  expect(openFailure()).toContain(`events_data holds ${eventCount - 1} events, but events_offsets count ${eventCount}`);
+});
+
+test("an events_data key past the offsets' total fails the open", () => {
+  damage("events_data", (db, cf) => put(db, u32Key(eventCount), new Uint8Array([1]), { sync: true, cf }));
+  expect(openFailure()).toContain(`events_data has event ${eventCount}, but events_offsets count ${eventCount} events`);
+});
+
+test("an events_index entry naming an id at or past the total fails the open", () => {
+  damage("events_index", (db, cf) => put(db, eventsIndexKey(new Uint8Array(16).fill(3), eventCount), new Uint8Array(0), { sync: true, cf }));
+  expect(openFailure()).toContain(`events_index names event ${eventCount}, but events_offsets count ${eventCount} events`);
+});
+
+test("an events_index key that is not 20 bytes fails the open", () => {
+  damage("events_index", (db, cf) => put(db, new Uint8Array(19), new Uint8Array(0), { sync: true, cf }));
+  expect(openFailure()).toContain("events_index key 0x" + "00".repeat(19) + " is 19 bytes, want 20");
+});
+
+test("a DB without one of the schema's column families fails the open as corrupt", () => {
+  const partial = join(root, "partial");
+  closeDb(openDb(partial, { createIfMissing: true, readOnly: false, columnFamilies: ["ledgers", "events_data", "events_index", "events_offsets"], profile: "hot" }));
+  const error = thrownError(() => openHotChunkDb(partial, { chunkId: chunk0, create: false }), HotDbCorruptError);
+  expect(error.message).toContain("its column families do not match the schema");
+  expect(error.message).toContain("txhash");
+});
+
+test("one whole ledger batch removed from every column family leaves a DB that still opens (a shorter commit)", () => {
+  const lastSeq = FIRST + LEDGER_COUNT - 1;
+  const lastEvents = expectedEvents(ledgers).filter((event) => event.ledgerSeq === lastSeq);
+  damageHotDb(dir, (db) => {
+    const batch = createBatch();
+    try {
+      batchDelete(batch, u32Key(lastSeq), { cf: columnFamily(db, "ledgers") });
+      batchDelete(batch, u32Key(lastSeq), { cf: columnFamily(db, "events_offsets") });
+      for (const event of lastEvents) {
+        batchDelete(batch, u32Key(event.eventId), { cf: columnFamily(db, "events_data") });
+        for (const term of event.termKeys) batchDelete(batch, eventsIndexKey(term, event.eventId), { cf: columnFamily(db, "events_index") });
+      }
+      writeBatch(db, batch, { sync: true });
+    } finally {
+      destroyBatch(batch);
+    }
+  });
+  const db = openHotChunkDbReadOnly(dir, { chunkId: chunk0 });
+  expect(db.maxCommittedSeq()).toBe(seq(lastSeq - 1));
+  db.close();
+});
+
+test("a ledger value that does not decode is reported as corrupt when read, never served", () => {
+  damage("ledgers", (db, cf) => put(db, u32Key(FIRST + 3), new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3]), { sync: true, cf }));
+  const db = openHotChunkDbReadOnly(dir, { chunkId: chunk0 });
+  try {
+    expect(thrownError(() => db.ledger(seq(FIRST + 3)), HotDbCorruptError).message).toContain(`ledger ${FIRST + 3} does not decode`);
+    expect(() => [...db.ledgers(FIRST, seq(FIRST + 5))]).toThrow(HotDbCorruptError);
+    expect(db.ledger(seq(FIRST + 2))).toEqual(ledgers[2]!.lcm);
+  } finally {
+    db.close();
+  }
+});
+
+test("a ledger stored under the wrong seq is reported as corrupt when read", () => {
+  damageHotDb(dir, (db) => {
+    const cf = columnFamily(db, "ledgers");
+    put(db, u32Key(FIRST + 2), get(db, u32Key(FIRST + 1), { cf })!, { sync: true, cf });
+  });
+  const db = openHotChunkDbReadOnly(dir, { chunkId: chunk0 });
+  try {
+    expect(thrownError(() => db.ledger(seq(FIRST + 2)), HotDbCorruptError).message).toContain(`the ledger stored under ${FIRST + 2} says ledger ${FIRST + 1}`);
+  } finally {
+    db.close();
+  }
+});
+
+test("an event payload that does not decode is reported as corrupt when read", () => {
+  const victim = expectedEvents(ledgers)[5]!;
+  damage("events_data", (db, cf) => put(db, u32Key(victim.eventId), victim.payloadBytes.subarray(0, 40), { sync: true, cf }));
+  const db = openHotChunkDbReadOnly(dir, { chunkId: chunk0 });
+  try {
+    const all = () => db.eventsInLedgers(FIRST, seq(FIRST + LEDGER_COUNT - 1));
+    expect(thrownError(all, HotDbCorruptError).message).toContain(`event ${victim.eventId} payload: 40 bytes, shorter than the 61-byte header`);
+  } finally {
+    db.close();
+  }
+});
+
+test("an event payload of another ledger is reported as corrupt when read, also through the term index", () => {
+  const events = expectedEvents(ledgers);
+  const victim = events[5]!;
+  const other = events.find((event) => event.ledgerSeq !== victim.ledgerSeq)!;
+  damage("events_data", (db, cf) => put(db, u32Key(victim.eventId), other.payloadBytes, { sync: true, cf }));
+  const db = openHotChunkDbReadOnly(dir, { chunkId: chunk0 });
+  try {
+    const want = `event ${victim.eventId} payload says ledger ${other.ledgerSeq}, events_offsets place it in ledger ${victim.ledgerSeq}`;
+    expect(thrownError(() => db.eventsInLedgers(victim.ledgerSeq, victim.ledgerSeq), HotDbCorruptError).message).toContain(want);
+    const byTerm = () => db.eventsInLedgers(victim.ledgerSeq, victim.ledgerSeq, { terms: [...victim.termKeys] });
+    expect(thrownError(byTerm, HotDbCorruptError).message).toContain(want);
+  } finally {
+    db.close();
+  }
+});
+
+test("a txhash entry naming an uncommitted ledger is reported as corrupt when read", () => {
+  const hash = new Uint8Array(32).fill(0x5a);
+  damage("txhash", (db, cf) => put(db, hash, u32Key(FIRST + LEDGER_COUNT), { sync: true, cf }));
+  const db = openHotChunkDbReadOnly(dir, { chunkId: chunk0 });
+  try {
+    expect(thrownError(() => db.txLedgerSeq(hash), HotDbCorruptError).message).toContain(`names ledger ${FIRST + LEDGER_COUNT}, which is not committed`);
+  } finally {
+    db.close();
+  }
+});
