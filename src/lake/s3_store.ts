@@ -44,18 +44,18 @@ const REGION_DEFAULT = "us-east-1";
 /** An error answer's body is a short XML document; read no more of it than this. */
 const ERROR_BODY_CHARS_MAX = 4096;
 
-const TRANSIENT_CODES = new Set(["RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable"]);
+/** Transient whatever the status (RequestTimeout comes with a 400; every 5xx and 429 is transient too). */
+const TRANSIENT_CODES = new Set(["RequestTimeout", "SlowDown"]);
+/** Wrong bucket, region or credentials (every 403 and 301 is a config error too). */
 const CONFIG_CODES = new Set([
   "NoSuchBucket",
   "AccessDenied",
-  "AllAccessDisabled",
   "InvalidAccessKeyId",
   "SignatureDoesNotMatch",
   "InvalidToken",
   "ExpiredToken",
   "AuthorizationHeaderMalformed",
   "PermanentRedirect",
-  "IllegalLocationConstraintException",
 ]);
 
 /** Opens an S3 store. Makes no request: a wrong bucket or credentials fail on first use. */
