@@ -27,6 +27,9 @@ export const ZSTD_LEVEL = 3;
  */
 export const ZSTD_RECORD_BYTES_MAX = 256 * 1024 * 1024;
 
+/** More than ZSTD_compressBound adds to `n + n/256` (at most 64 bytes below 128 KiB of input). */
+const COMPRESS_BOUND_SLACK_BYTES = 1024;
+
 const COMPRESS_OPTIONS = {
   params: {
     [constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL,
@@ -39,7 +42,9 @@ const COMPRESS_OPTIONS = {
 export function zstdEncode(raw: Uint8Array): Uint8Array {
   assert(raw.length <= ZSTD_RECORD_BYTES_MAX, `zstd record of ${raw.length} bytes exceeds ${ZSTD_RECORD_BYTES_MAX}`);
   if (raw.length === 0) return new Uint8Array(0);
-  const frame = zstdCompressSync(raw, COMPRESS_OPTIONS);
+  // An output buffer larger than ZSTD_compressBound: node:zlib in Bun appends a second, empty frame
+  // when the compressed size is an exact multiple of its output chunk (16 KiB by default).
+  const frame = zstdCompressSync(raw, { ...COMPRESS_OPTIONS, chunkSize: raw.length + (raw.length >> 8) + COMPRESS_BOUND_SLACK_BYTES });
   // Pair check before the bytes reach disk (R4): what we write must pass our own decoder's walk.
   const info = walkZstdFrame(frame, ZSTD_RECORD_BYTES_MAX);
   assert(typeof info !== "string", `zstd produced a frame our reader rejects: ${String(info)}`);

@@ -1,5 +1,7 @@
 import { expect, test } from "bun:test";
 import { constants, zstdCompressSync } from "node:zlib";
+import type { LedgerSeq } from "../geometry/chunk.ts";
+import { LedgerSynth } from "../synth/ledger_synth.ts";
 import { RecordDecodeError } from "./record_codec.ts";
 import { pseudoRandomBytes } from "./_test_support.ts";
 import { ZSTD_RECORD_BYTES_MAX, zstdDecode, zstdEncode } from "./zstd_codec.ts";
@@ -72,4 +74,13 @@ test("zstdDecode() rejects garbage, a dictionary frame and an oversized content 
   // A single-segment frame claiming 2^32-1 bytes of content (FCS flag 2 = 4 bytes).
   const huge = new Uint8Array([...FRAME_MAGIC, 0xa4, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00, 0x00, 0, 0, 0, 0]);
   expect(() => zstdDecode(huge)).toThrow(new RegExp(`exceeds ${ZSTD_RECORD_BYTES_MAX}`));
+});
+
+test("zstdEncode() writes one frame when the compressed size is exactly 16 KiB (node:zlib's default chunk)", () => {
+  // Ledger 32546 of synth seed 1, mixed profile, compresses to exactly 16384 bytes at level 3.
+  const synth = new LedgerSynth({ seed: 1, profile: "mixed", networkPassphrase: "Standalone Network ; February 2017" });
+  const raw = synth.generate(32_546 as LedgerSeq).lcm;
+  const frame = zstdEncode(raw);
+  expect(frame.length).toBe(16_384);
+  expect(zstdDecode(frame)).toEqual(raw);
 });
