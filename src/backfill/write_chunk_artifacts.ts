@@ -23,20 +23,19 @@ import { assert } from "../assert.ts";
 import { crashPoint } from "../crash_point.ts";
 import { type ChunkId, type LedgerSeq, chunkFirstLedger, chunkLastLedger, LEDGERS_PER_CHUNK, pad8 } from "../geometry/chunk.ts";
 import { type ArtifactKind } from "../geometry/keys.ts";
-import { type EventInput, type EventsSegmentWriter, createEventsSegmentWriter } from "../formats/events_segment_writer.ts";
-import { TERM_FIELD_CONTRACT_ID, termKey, topicTermField } from "../formats/event_terms.ts";
+import { type EventsSegmentWriter, createEventsSegmentWriter } from "../formats/events_segment_writer.ts";
 import { type LedgerPackWriter, createLedgerPackWriter } from "../formats/ledger_pack_writer.ts";
 import { TxhashEntries } from "../formats/txhash_entries.ts";
 import { writeTxhashRun } from "../formats/txhash_run.ts";
 import { ledgerSeqOf } from "../xdr/ledger_seq_of.ts";
-import { type ContractEventView, type LedgerView, walkLedger } from "../xdr/walk_ledger.ts";
+import { type LedgerView, walkLedger } from "../xdr/walk_ledger.ts";
+import { ledgerEventInputs } from "../hot/ledger_event_inputs.ts";
 import { ChunkSourceError } from "./backfill_errors.ts";
 import { type ChunkArtifactPaths, type ChunkWritten } from "./_worker_protocol.ts";
 
 /** Entries a chunk's tx-hash columns start with (the reference's initial capacity, §7.5). */
 const TXHASH_ENTRIES_INITIAL = 65_536;
 const HASH_BYTES = 32;
-const CONTRACT_ID_BYTES = 32;
 
 /** What to write and from what. */
 export interface ChunkWriteOptions {
@@ -134,7 +133,11 @@ function sourceError(options: ChunkWriteOptions, detail: string): ChunkSourceErr
   );
 }
 
-/** Tx-hash entries (outer, then the fee-bump inner hash, D8) and the ledger's events in emission order. */
+/**
+ * Tx-hash entries (outer, then the fee-bump inner hash, D8) and the ledger's events in emission
+ * order, through the same `ledgerEventInputs` the hot DB ingests with: a chunk frozen from the lake
+ * and one frozen from its hot DB hold the same bytes.
+ */
 function feedWalkedLedger(view: LedgerView, writers: ChunkWriters): void {
   const { bytes, ledgerSeq } = view;
   if (writers.txhash !== undefined) {
@@ -145,30 +148,8 @@ function feedWalkedLedger(view: LedgerView, writers: ChunkWriters): void {
     }
   }
   if (writers.events !== undefined) {
-    writers.events.appendLedger(ledgerSeq, view.events.map((event) => eventInputOf(view, event)));
+    writers.events.appendLedger(ledgerSeq, ledgerEventInputs(view));
   }
-}
-
-function eventInputOf(view: LedgerView, event: ContractEventView): EventInput {
-  const { bytes } = view;
-  const tx = view.transactions[event.txIndex];
-  assert(tx !== undefined, `ledger ${view.ledgerSeq}: event of tx ${event.txIndex} outside its ${view.transactions.length} txs`);
-  const termKeys: Uint8Array[] = [];
-  if (event.contractIdOffset !== undefined) {
-    termKeys.push(termKey(TERM_FIELD_CONTRACT_ID, bytes.subarray(event.contractIdOffset, event.contractIdOffset + CONTRACT_ID_BYTES)));
-  }
-  event.topics.forEach((topic, topicIndex) => {
-    termKeys.push(termKey(topicTermField(topicIndex), bytes.subarray(topic.byteOffset, topic.byteOffset + topic.byteLength)));
-  });
-  return {
-    txHash: bytes.subarray(tx.hashOffset, tx.hashOffset + HASH_BYTES),
-    txIdx: event.txIdx,
-    opIdx: event.opIdx,
-    eventIdx: event.eventIdx,
-    ledgerClosedAt: view.closeTimeSec,
-    contractEvent: bytes.subarray(event.byteOffset, event.byteOffset + event.byteLength),
-    termKeys,
-  };
 }
 
 /** Finishes ledgers → txhash → events (reference §7.5); each writer fsyncs its files. */
