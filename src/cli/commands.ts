@@ -7,6 +7,7 @@
 
 import { parseConfigArgs } from "../config/config_args.ts";
 import { loadConfig } from "../config/load_config.ts";
+import { BACKFILL_COMMAND } from "./backfill_command.ts";
 import { CHECK_CONFIG_COMMAND } from "./check_config_command.ts";
 import { INSPECT_COMMAND } from "./inspect_command.ts";
 import { SYNTH_LAKE_COMMAND } from "./synth_lake_command.ts";
@@ -47,4 +48,4 @@ export const RUN_COMMAND: Command = {
 };
 
 /** Every subcommand, in `--help` order. */
-export const COMMANDS: readonly Command[] = [RUN_COMMAND, CHECK_CONFIG_COMMAND, INSPECT_COMMAND, SYNTH_LAKE_COMMAND];
+export const COMMANDS: readonly Command[] = [RUN_COMMAND, BACKFILL_COMMAND, CHECK_CONFIG_COMMAND, INSPECT_COMMAND, SYNTH_LAKE_COMMAND];

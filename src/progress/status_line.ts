@@ -17,7 +17,7 @@ const COLUMNS_DEFAULT = 80;
 /** Where the status line is drawn. */
 export interface StatusLineTarget {
   readonly isTTY: boolean;
-  /** Terminal width in characters, when known. */
+  /** Terminal width in characters, when known (0 = unknown). */
   readonly columns: number | undefined;
   write(text: string): void;
 }
@@ -60,7 +60,9 @@ export function createStatusLine(target: StatusLineTarget): StatusLine {
     },
     show(text) {
       if (!target.isTTY) return;
-      const widthMax = Math.max(1, (target.columns ?? COLUMNS_DEFAULT) - 1); // the last column would wrap
+      // A pseudo-terminal without a size reports 0 columns; the last column would wrap.
+      const columns = target.columns === undefined || target.columns < 2 ? COLUMNS_DEFAULT : target.columns;
+      const widthMax = columns - 1;
       const fitted = text.length > widthMax ? text.slice(0, widthMax) : text;
       if (fitted === shown) return;
       shown = fitted;

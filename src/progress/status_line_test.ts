@@ -24,6 +24,12 @@ describe("createStatusLine() on a terminal", () => {
     expect(writes).toEqual([`${ERASE}abcde`]);
   });
 
+  test("a terminal reporting 0 columns gets the default width of 80", () => {
+    const { writes, statusLine } = terminal({ isTTY: true, columns: 0 });
+    statusLine.show("x".repeat(100));
+    expect(writes).toEqual([`${ERASE}${"x".repeat(79)}`]);
+  });
+
   test("clear() erases once, and log lines then pass straight through", () => {
     const { writes, statusLine } = terminal({ isTTY: true, columns: 80 });
     statusLine.show("x");
