@@ -2,24 +2,29 @@
  * Open-time consistency checks of a hot chunk DB (reference §8.9 "any violation fails the open";
  * `docs/hot.md`). Every committed state, i.e. every prefix of whole ledger batches, keeps:
  *
- *   1. `ledgers` holds exactly the chunk's first ledger through some last ledger L, no gap, no key
- *      outside the chunk, every key 4 bytes.
- *   2. `events_offsets` holds exactly the same ledgers, every value 4 bytes; their sum `total`
- *      fits a u32.
- *   3. `events_data` holds exactly the ids 0..total−1.
- *   4. every `events_index` key is 20 bytes and names an id below `total`.
+ *   1. `events_offsets` holds exactly the chunk's first ledger through some ledger L, no gap, no
+ *      ledger outside the chunk, 4-byte keys and values; their sum `total` fits a u32.
+ *   2. `ledgers` starts at the chunk's first ledger and ends at L (empty iff the offsets are).
+ *   3. `events_data` starts at id 0 and ends at id total−1 (empty iff total = 0).
+ *   4. `events_index` and `txhash` are empty when there is nothing they could index.
  *
  * One batch per ledger writes all of these atomically (§7.11), so a crash cannot break them; a
- * violation means damage or a bug, and the DB must not be served. The scans read keys only (no
- * value crosses into JS except the 4-byte offsets), in one pass per column family. `txhash` is
- * not counted: its expected size is the ledgers' tx count, which only a walk of every ledger
- * could tell; each lookup validates the seq it reads instead.
+ * violation means damage or a bug, and the DB must not be served.
+ *
+ * Cost is bounded by the ledger count, not the data: one scan of `events_offsets` (≤ 10,000 rows
+ * of 8 bytes, the per-ledger manifest) plus one key seek at each end of the other families. A full
+ * key scan of every family would cost ~1 µs per key through the FFI (measured, `docs/hot.md`):
+ * ~70 s for a dense chunk's ~70M event and index keys, and the `ledgers` keys cannot be read
+ * without reading every ledger (each value fills its own block). What the ends cannot show, a hole
+ * inside a family, is caught where it would be served: every read checks each key it streams and
+ * each id it looks up (`hot_chunk_db.ts`), and index postings are only ever read inside the
+ * committed id range, so a stray one is unreachable.
  * @module
  */
 
 import { type ColumnFamily, type Db, scanRange } from "../../ffi/rocksdb.ts";
 import { type ChunkId, chunkFirstLedger, chunkLastLedger, LEDGERS_PER_CHUNK, pad8 } from "../geometry/chunk.ts";
-import { EVENTS_INDEX_KEY_BYTES, readU32, U32_KEY_BYTES } from "./_hot_schema.ts";
+import { readU32, U32_KEY_BYTES } from "./_hot_schema.ts";
 import { HotDbCorruptError } from "./hot_errors.ts";
 
 const U32_MAX = 0xffff_ffff;
@@ -49,12 +54,15 @@ export interface HotDbContext {
 
 /** Runs checks 1–4 and returns the derived state; throws `HotDbCorruptError` naming the broken fact. */
 export function checkCommittedState(db: Db, cfs: HotColumnFamilies, context: HotDbContext): HotCommittedState {
-  const ledgerCount = checkLedgers(db, cfs.ledgers, context);
-  const cumulativeEventCounts = checkOffsets(db, cfs.eventsOffsets, { ...context, ledgerCount });
-  const eventCount = ledgerCount === 0 ? 0 : cumulativeEventCounts[ledgerCount - 1]!;
-  checkEventData(db, cfs.eventsData, { ...context, eventCount });
-  checkEventIndex(db, cfs.eventsIndex, { ...context, eventCount });
-  return { ledgerCount, cumulativeEventCounts };
+  const state = scanOffsets(db, cfs.eventsOffsets, context);
+  const firstLedgerSeq = chunkFirstLedger(context.chunkId);
+  const lastLedgerSeq = firstLedgerSeq + state.ledgerCount - 1;
+  const eventCount = state.ledgerCount === 0 ? 0 : state.cumulativeEventCounts[state.ledgerCount - 1]!;
+  checkEnds(db, cfs.ledgers, { context, cfName: "ledgers", first: firstLedgerSeq, last: lastLedgerSeq, count: state.ledgerCount, what: "ledger" });
+  checkEnds(db, cfs.eventsData, { context, cfName: "events_data", first: 0, last: eventCount - 1, count: eventCount, what: "event" });
+  if (eventCount === 0) checkEmpty(db, cfs.eventsIndex, { context, cfName: "events_index", why: "no event is committed" });
+  if (state.ledgerCount === 0) checkEmpty(db, cfs.txhash, { context, cfName: "txhash", why: "no ledger is committed" });
+  return state;
 }
 
 /** The error for a broken fact of the hot DB in `context`. */
@@ -66,75 +74,70 @@ export function hotDbCorrupt(context: HotDbContext, fact: string, options: { cau
   );
 }
 
-function checkLedgers(db: Db, cf: ColumnFamily, context: HotDbContext): number {
-  const firstLedgerSeq = chunkFirstLedger(context.chunkId);
-  let ledgerCount = 0;
-  for (const { key } of scanRange(db, { cf, keysOnly: true })) {
-    const ledgerSeq = u32KeyOf(key, { context, cfName: "ledgers" });
-    if (ledgerCount === LEDGERS_PER_CHUNK) {
-      throw hotDbCorrupt(context, `ledgers holds ledger ${ledgerSeq} after the chunk's last ledger ${chunkLastLedger(context.chunkId)}`);
-    }
-    const expectedSeq = firstLedgerSeq + ledgerCount;
-    if (ledgerSeq !== expectedSeq) {
-      throw hotDbCorrupt(context, `ledgers holds ledger ${ledgerSeq} where ledger ${expectedSeq} should be (ledgers are contiguous from ${firstLedgerSeq})`);
-    }
-    ledgerCount++;
-  }
-  return ledgerCount;
-}
-
-function checkOffsets(db: Db, cf: ColumnFamily, context: HotDbContext & { ledgerCount: number }): Uint32Array {
+/** Check 1: the per-ledger manifest, contiguous from the chunk's first ledger. */
+function scanOffsets(db: Db, cf: ColumnFamily, context: HotDbContext): HotCommittedState {
   const firstLedgerSeq = chunkFirstLedger(context.chunkId);
   const cumulativeEventCounts = new Uint32Array(LEDGERS_PER_CHUNK);
-  let index = 0;
+  let ledgerCount = 0;
   let eventCount = 0;
   for (const { key, value } of scanRange(db, { cf })) {
     const ledgerSeq = u32KeyOf(key, { context, cfName: "events_offsets" });
-    if (index === context.ledgerCount) {
-      throw hotDbCorrupt(context, `events_offsets has ledger ${ledgerSeq}, but the ledgers column family holds ${describeLedgers(context)}`);
+    if (ledgerCount === LEDGERS_PER_CHUNK) {
+      throw hotDbCorrupt(context, `events_offsets has ledger ${ledgerSeq} after the chunk's last ledger ${chunkLastLedger(context.chunkId)}`);
     }
-    if (ledgerSeq !== firstLedgerSeq + index) {
-      throw hotDbCorrupt(context, `events_offsets has ledger ${ledgerSeq} where ledger ${firstLedgerSeq + index} should be`);
+    if (ledgerSeq !== firstLedgerSeq + ledgerCount) {
+      throw hotDbCorrupt(
+        context,
+        `events_offsets has ledger ${ledgerSeq} where ledger ${firstLedgerSeq + ledgerCount} should be (ledgers are contiguous from ${firstLedgerSeq})`,
+      );
     }
     if (value.length !== U32_KEY_BYTES) {
       throw hotDbCorrupt(context, `events_offsets value of ledger ${ledgerSeq} is ${value.length} bytes, want 4`);
     }
     eventCount += readU32(value, 0);
-    if (eventCount > U32_MAX) throw hotDbCorrupt(context, `events_offsets sum past ledger ${ledgerSeq} exceeds u32`);
-    cumulativeEventCounts[index] = eventCount;
-    index++;
+    if (eventCount > U32_MAX) throw hotDbCorrupt(context, `events_offsets sum through ledger ${ledgerSeq} exceeds u32`);
+    cumulativeEventCounts[ledgerCount] = eventCount;
+    ledgerCount++;
   }
-  if (index !== context.ledgerCount) {
-    throw hotDbCorrupt(context, `events_offsets covers ${index} ledgers, but the ledgers column family holds ${describeLedgers(context)}`);
-  }
-  return cumulativeEventCounts;
+  return { ledgerCount, cumulativeEventCounts };
 }
 
-function checkEventData(db: Db, cf: ColumnFamily, context: HotDbContext & { eventCount: number }): void {
-  let eventId = 0;
-  for (const { key } of scanRange(db, { cf, keysOnly: true })) {
-    const storedId = u32KeyOf(key, { context, cfName: "events_data" });
-    if (eventId === context.eventCount) {
-      throw hotDbCorrupt(context, `events_data has event ${storedId}, but events_offsets count ${context.eventCount} events`);
-    }
-    if (storedId !== eventId) throw hotDbCorrupt(context, `events_data has event ${storedId} where event ${eventId} should be`);
-    eventId++;
+/** Checks 2 and 3: a family of u32 keys holds `count` keys from `first` to `last` at its ends. */
+function checkEnds(
+  db: Db,
+  cf: ColumnFamily,
+  expected: { context: HotDbContext; cfName: string; first: number; last: number; count: number; what: string },
+): void {
+  const { context, cfName, what } = expected;
+  if (expected.count === 0) {
+    checkEmpty(db, cf, { context, cfName, why: `events_offsets cover no ${what}s` });
+    return;
   }
-  if (eventId !== context.eventCount) {
-    throw hotDbCorrupt(context, `events_data holds ${eventId} events, but events_offsets count ${context.eventCount}`);
+  const firstKey = endKey(db, cf, { reverse: false });
+  const lastKey = endKey(db, cf, { reverse: true });
+  if (firstKey === undefined || lastKey === undefined) {
+    throw hotDbCorrupt(context, `${cfName} is empty, but events_offsets cover ${what}s ${expected.first}..${expected.last}`);
+  }
+  const first = u32KeyOf(firstKey, { context, cfName });
+  if (first !== expected.first) throw hotDbCorrupt(context, `${cfName} starts at ${what} ${first}, want ${what} ${expected.first}`);
+  const last = u32KeyOf(lastKey, { context, cfName });
+  if (last !== expected.last) {
+    throw hotDbCorrupt(context, `${cfName} ends at ${what} ${last}, but events_offsets cover ${what}s ${expected.first}..${expected.last}`);
   }
 }
 
-function checkEventIndex(db: Db, cf: ColumnFamily, context: HotDbContext & { eventCount: number }): void {
-  for (const { key } of scanRange(db, { cf, keysOnly: true })) {
-    if (key.length !== EVENTS_INDEX_KEY_BYTES) {
-      throw hotDbCorrupt(context, `events_index key 0x${Buffer.from(key).toString("hex")} is ${key.length} bytes, want ${EVENTS_INDEX_KEY_BYTES}`);
-    }
-    const eventId = readU32(key, EVENTS_INDEX_KEY_BYTES - U32_KEY_BYTES);
-    if (eventId >= context.eventCount) {
-      throw hotDbCorrupt(context, `events_index names event ${eventId}, but events_offsets count ${context.eventCount} events`);
-    }
+function checkEmpty(db: Db, cf: ColumnFamily, expected: { context: HotDbContext; cfName: string; why: string }): void {
+  const key = endKey(db, cf, { reverse: false });
+  if (key === undefined) return;
+  throw hotDbCorrupt(expected.context, `${expected.cfName} has key 0x${Buffer.from(key).toString("hex")}, but ${expected.why}`);
+}
+
+/** The first (or last) key of `cf`, reading no value into JS; undefined when it is empty. */
+function endKey(db: Db, cf: ColumnFamily, options: { reverse: boolean }): Uint8Array | undefined {
+  for (const { key } of scanRange(db, { cf, keysOnly: true, reverse: options.reverse })) {
+    return key; // returning ends the scan, which frees the iterator
   }
+  return undefined;
 }
 
 function u32KeyOf(key: Uint8Array, where: { context: HotDbContext; cfName: string }): number {
@@ -142,10 +145,4 @@ function u32KeyOf(key: Uint8Array, where: { context: HotDbContext; cfName: strin
     throw hotDbCorrupt(where.context, `${where.cfName} key 0x${Buffer.from(key).toString("hex")} is ${key.length} bytes, want 4`);
   }
   return readU32(key, 0);
-}
-
-function describeLedgers(context: HotDbContext & { ledgerCount: number }): string {
-  if (context.ledgerCount === 0) return "none";
-  const firstLedgerSeq = chunkFirstLedger(context.chunkId);
-  return `ledgers ${firstLedgerSeq}..${firstLedgerSeq + context.ledgerCount - 1}`;
 }

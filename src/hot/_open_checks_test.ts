@@ -14,6 +14,7 @@ import { HotDbCorruptError } from "./hot_errors.ts";
 const chunk0 = 0 as ChunkId;
 const FIRST = chunkFirstLedger(chunk0);
 const LEDGER_COUNT = 12;
+const LAST = FIRST + LEDGER_COUNT - 1;
 
 let root: string;
 let dir: string;
@@ -43,6 +44,10 @@ function openFailure(): string {
   return readWrite.message;
 }
 
+function u32Hex(value: number): string {
+  return Buffer.from(u32Key(value)).toString("hex");
+}
+
 function seq(value: number): LedgerSeq {
   return value as LedgerSeq;
 }
@@ -57,39 +62,50 @@ test("the checks pass on an undamaged DB and derive its last ledger", () => {
   db.close();
 });
 
-test("a deleted ledger key in the middle fails the open, naming the missing ledger", () => {
-  damage("ledgers", (db, cf) => deleteKey(db, u32Key(FIRST + 4), { sync: true, cf }));
-  expect(openFailure()).toContain(`ledgers holds ledger ${FIRST + 5} where ledger ${FIRST + 4} should be`);
-});
-
-test("a deleted last ledger key fails the open: events_offsets covers more ledgers", () => {
-  damage("ledgers", (db, cf) => deleteKey(db, u32Key(FIRST + LEDGER_COUNT - 1), { sync: true, cf }));
-  expect(openFailure()).toContain(`events_offsets has ledger ${FIRST + LEDGER_COUNT - 1}, but the ledgers column family holds ledgers ${FIRST}..${FIRST + LEDGER_COUNT - 2}`);
+test("a deleted last ledger key fails the open: ledgers and events_offsets end at different ledgers", () => {
+  damage("ledgers", (db, cf) => deleteKey(db, u32Key(LAST), { sync: true, cf }));
+  expect(openFailure()).toContain(`ledgers ends at ledger ${LAST - 1}, but events_offsets cover ledgers ${FIRST}..${LAST}`);
 });
 
 test("a ledgers column family that does not start at the chunk's first ledger fails the open", () => {
   damage("ledgers", (db, cf) => deleteKey(db, u32Key(FIRST), { sync: true, cf }));
-  expect(openFailure()).toContain(`ledgers holds ledger ${FIRST + 1} where ledger ${FIRST} should be`);
+  expect(openFailure()).toContain(`ledgers starts at ledger ${FIRST + 1}, want ledger ${FIRST}`);
 });
 
 test("a ledger key past the chunk's last ledger fails the open", () => {
   damage("ledgers", (db, cf) => put(db, u32Key(chunkLastLedger(chunk0) + 1), new Uint8Array([1]), { sync: true, cf }));
-  expect(openFailure()).toContain(`ledgers holds ledger ${chunkLastLedger(chunk0) + 1} where ledger ${FIRST + LEDGER_COUNT} should be`);
+  expect(openFailure()).toContain(`ledgers ends at ledger ${chunkLastLedger(chunk0) + 1}, but events_offsets cover ledgers ${FIRST}..${LAST}`);
 });
 
 test("a ledgers key that is not 4 bytes fails the open", () => {
-  damage("ledgers", (db, cf) => put(db, new Uint8Array([0, 0, 0, 9, 0]), new Uint8Array([1]), { sync: true, cf }));
-  expect(openFailure()).toContain("ledgers key 0x0000000900 is 5 bytes, want 4");
+  damage("ledgers", (db, cf) => put(db, new Uint8Array([0, 0, 0, LAST, 0]), new Uint8Array([1]), { sync: true, cf }));
+  expect(openFailure()).toContain(`ledgers key 0x000000${LAST.toString(16).padStart(2, "0")}00 is 5 bytes, want 4`);
 });
 
-test("a deleted events_offsets key fails the open", () => {
+test("ledgers in a DB whose events_offsets are empty fail the open", () => {
+  damageHotDb(dir, (db) => {
+    const cf = columnFamily(db, "events_offsets");
+    for (let ledgerSeq = FIRST; ledgerSeq <= LAST; ledgerSeq++) deleteKey(db, u32Key(ledgerSeq), { sync: true, cf });
+  });
+  expect(openFailure()).toContain(`ledgers has key 0x${u32Hex(FIRST)}, but events_offsets cover no ledgers`);
+});
+
+test("a deleted events_offsets key in the middle fails the open, naming the missing ledger", () => {
   damage("events_offsets", (db, cf) => deleteKey(db, u32Key(FIRST + 6), { sync: true, cf }));
   expect(openFailure()).toContain(`events_offsets has ledger ${FIRST + 7} where ledger ${FIRST + 6} should be`);
 });
 
-test("a deleted last events_offsets key fails the open: it covers fewer ledgers", () => {
-  damage("events_offsets", (db, cf) => deleteKey(db, u32Key(FIRST + LEDGER_COUNT - 1), { sync: true, cf }));
-  expect(openFailure()).toContain(`events_offsets covers ${LEDGER_COUNT - 1} ledgers, but the ledgers column family holds ledgers ${FIRST}..`);
+test("a deleted last events_offsets key fails the open", () => {
+  damage("events_offsets", (db, cf) => deleteKey(db, u32Key(LAST), { sync: true, cf }));
+  expect(openFailure()).toContain(`ledgers ends at ledger ${LAST}, but events_offsets cover ledgers ${FIRST}..${LAST - 1}`);
+});
+
+test("an events_offsets key past the chunk's last ledger fails the open", () => {
+  damageHotDb(dir, (db) => {
+    const cf = columnFamily(db, "events_offsets");
+    for (let ledgerSeq = LAST + 1; ledgerSeq <= chunkLastLedger(chunk0) + 1; ledgerSeq++) put(db, u32Key(ledgerSeq), u32Key(0), { sync: false, cf });
+  });
+  expect(openFailure()).toContain(`events_offsets has ledger ${chunkLastLedger(chunk0) + 1} after the chunk's last ledger ${chunkLastLedger(chunk0)}`);
 });
 
 test("an events_offsets value that is not 4 bytes fails the open", () => {
@@ -99,32 +115,72 @@ test("an events_offsets value that is not 4 bytes fails the open", () => {
 
 test("an events_offsets count that disagrees with events_data fails the open", () => {
   damage("events_offsets", (db, cf) => put(db, u32Key(FIRST + 3), u32Key(10_000), { sync: true, cf }));
-  expect(openFailure()).toContain(`events_data holds ${eventCount} events, but events_offsets count`);
+  expect(openFailure()).toContain(`events_data ends at event ${eventCount - 1}, but events_offsets cover events 0..`);
 });
 
-test("a deleted events_data key fails the open, naming the missing id", () => {
-  damage("events_data", (db, cf) => deleteKey(db, u32Key(17), { sync: true, cf }));
-  expect(openFailure()).toContain("events_data has event 18 where event 17 should be");
-});
-
-test("a deleted last events_data key fails the open: fewer events than the offsets count", () => {
+test("a deleted last events_data key fails the open", () => {
   damage("events_data", (db, cf) => deleteKey(db, u32Key(eventCount - 1), { sync: true, cf }));
-  expect(openFailure()).toContain(`events_data holds ${eventCount - 1} events, but events_offsets count ${eventCount}`);
+  expect(openFailure()).toContain(`events_data ends at event ${eventCount - 2}, but events_offsets cover events 0..${eventCount - 1}`);
+});
+
+test("a deleted first events_data key fails the open", () => {
+  damage("events_data", (db, cf) => deleteKey(db, u32Key(0), { sync: true, cf }));
+  expect(openFailure()).toContain("events_data starts at event 1, want event 0");
 });
 
 test("an events_data key past the offsets' total fails the open", () => {
   damage("events_data", (db, cf) => put(db, u32Key(eventCount), new Uint8Array([1]), { sync: true, cf }));
-  expect(openFailure()).toContain(`events_data has event ${eventCount}, but events_offsets count ${eventCount} events`);
+  expect(openFailure()).toContain(`events_data ends at event ${eventCount}, but events_offsets cover events 0..${eventCount - 1}`);
 });
 
-test("an events_index entry naming an id at or past the total fails the open", () => {
-  damage("events_index", (db, cf) => put(db, eventsIndexKey(new Uint8Array(16).fill(3), eventCount), new Uint8Array(0), { sync: true, cf }));
-  expect(openFailure()).toContain(`events_index names event ${eventCount}, but events_offsets count ${eventCount} events`);
+test("a deleted ledger key in the middle opens, but is reported as corrupt wherever it would be served", () => {
+  damage("ledgers", (db, cf) => deleteKey(db, u32Key(FIRST + 4), { sync: true, cf }));
+  const db = openHotChunkDbReadOnly(dir, { chunkId: chunk0 });
+  try {
+    const want = `ledger ${FIRST + 4} is missing although it is committed`;
+    expect(thrownError(() => db.ledger(seq(FIRST + 4)), HotDbCorruptError).message).toContain(want);
+    expect(thrownError(() => [...db.ledgers(FIRST, seq(LAST))], HotDbCorruptError).message).toContain(want);
+    expect(db.ledger(seq(FIRST + 3))).toEqual(ledgers[3]!.lcm);
+  } finally {
+    db.close();
+  }
 });
 
-test("an events_index key that is not 20 bytes fails the open", () => {
-  damage("events_index", (db, cf) => put(db, new Uint8Array(19), new Uint8Array(0), { sync: true, cf }));
-  expect(openFailure()).toContain("events_index key 0x" + "00".repeat(19) + " is 19 bytes, want 20");
+test("a deleted events_data key in the middle opens, but is reported as corrupt wherever it would be served", () => {
+  const victim = expectedEvents(ledgers)[17]!;
+  damage("events_data", (db, cf) => deleteKey(db, u32Key(victim.eventId), { sync: true, cf }));
+  const db = openHotChunkDbReadOnly(dir, { chunkId: chunk0 });
+  try {
+    const want = `event ${victim.eventId} is missing from events_data`;
+    expect(thrownError(() => db.eventsInLedgers(FIRST, seq(LAST)), HotDbCorruptError).message).toContain(want);
+    const byTerm = () => db.eventsInLedgers(FIRST, seq(LAST), { terms: [victim.termKeys[0]!] });
+    expect(thrownError(byTerm, HotDbCorruptError).message).toContain(`event ${victim.eventId} is indexed but missing from events_data`);
+  } finally {
+    db.close();
+  }
+});
+
+test("an events_index posting past the committed ids opens and is never returned", () => {
+  const events = expectedEvents(ledgers);
+  const term = events[0]!.termKeys[0]!;
+  damage("events_index", (db, cf) => put(db, eventsIndexKey(term, eventCount), new Uint8Array(0), { sync: true, cf }));
+  const db = openHotChunkDbReadOnly(dir, { chunkId: chunk0 });
+  try {
+    const carrying = events.filter((event) => event.termKeys.some((key) => Buffer.compare(key, term) === 0)).map((event) => event.eventId);
+    expect(db.eventsInLedgers(FIRST, chunkLastLedger(chunk0), { terms: [term] }).map((event) => event.eventId)).toEqual(carrying);
+  } finally {
+    db.close();
+  }
+});
+
+test("events_index or txhash entries in a DB with nothing committed fail the open", () => {
+  const empty = join(root, "empty");
+  openHotChunkDb(empty, { chunkId: chunk0, create: true }).close();
+  damageHotDb(empty, (db) => put(db, new Uint8Array(32).fill(1), u32Key(FIRST), { sync: true, cf: columnFamily(db, "txhash") }));
+  const error = thrownError(() => openHotChunkDbReadOnly(empty, { chunkId: chunk0 }), HotDbCorruptError);
+  expect(error.message).toContain(`txhash has key 0x${"01".repeat(32)}, but no ledger is committed`);
+  damageHotDb(empty, (db) => put(db, eventsIndexKey(new Uint8Array(16), 0), new Uint8Array(0), { sync: true, cf: columnFamily(db, "events_index") }));
+  expect(thrownError(() => openHotChunkDbReadOnly(empty, { chunkId: chunk0 }), HotDbCorruptError).message).toContain("events_index has key 0x");
 });
 
 test("a DB without one of the schema's column families fails the open as corrupt", () => {
