@@ -7,9 +7,13 @@
 
 import { parseConfigArgs } from "../config/config_args.ts";
 import { loadConfig } from "../config/load_config.ts";
+import { AUDIT_COMMAND } from "./audit_command.ts";
 import { BACKFILL_COMMAND } from "./backfill_command.ts";
 import { CHECK_CONFIG_COMMAND } from "./check_config_command.ts";
+import { GET_LEDGER_COMMAND } from "./get_ledger_command.ts";
+import { GET_TX_COMMAND } from "./get_tx_command.ts";
 import { INSPECT_COMMAND } from "./inspect_command.ts";
+import { STATUS_COMMAND } from "./status_command.ts";
 import { SYNTH_LAKE_COMMAND } from "./synth_lake_command.ts";
 
 /** One subcommand: `fullhistory <name> [args]`. */
@@ -48,4 +52,14 @@ export const RUN_COMMAND: Command = {
 };
 
 /** Every subcommand, in `--help` order. */
-export const COMMANDS: readonly Command[] = [RUN_COMMAND, BACKFILL_COMMAND, CHECK_CONFIG_COMMAND, INSPECT_COMMAND, SYNTH_LAKE_COMMAND];
+export const COMMANDS: readonly Command[] = [
+  RUN_COMMAND,
+  BACKFILL_COMMAND,
+  STATUS_COMMAND,
+  GET_TX_COMMAND,
+  GET_LEDGER_COMMAND,
+  AUDIT_COMMAND,
+  CHECK_CONFIG_COMMAND,
+  INSPECT_COMMAND,
+  SYNTH_LAKE_COMMAND,
+];

@@ -109,7 +109,8 @@ function decompress(path: string, bytes: Uint8Array): Uint8Array {
   }
 }
 
-function describeLedger(lcm: Uint8Array): InspectedLedger {
+/** Walks one LedgerCloseMeta into what `inspect` prints (also `get-ledger`'s summary fields). */
+export function describeLedger(lcm: Uint8Array): InspectedLedger {
   const view = walkLedger(lcm);
   const txHashes: string[] = [];
   const innerHashes: string[] = [];

@@ -187,6 +187,22 @@ export class EventsSegmentReader {
     return events;
   }
 
+  /**
+   * Reads every record of the three files once and checks it (audit, D15): each event payload
+   * (decoded; its ledger checked against LedgerOffsets), each posting list, each dictionary block.
+   * Streams through coalesced reads; throws `CorruptFileError` at the first bad record.
+   */
+  checkAllRecords(): void {
+    let eventId = 0;
+    for (const bytes of this.#eventsPack.items(0, this.eventCount)) this.#decode(eventId++, bytes);
+    const eventCount = this.eventCount;
+    let termRank = 0;
+    for (const bytes of this.#indexPack.items(0, this.#indexPack.itemCount)) {
+      decodePostingList(bytes, { path: this.paths.indexPack, termRank: termRank++, eventCount, fromEventId: 0, endEventId: eventCount });
+    }
+    this.#dictionary.checkAllBlocks();
+  }
+
   close(): void {
     this.#eventsPack.close();
     this.#indexPack.close();

@@ -100,6 +100,12 @@ export class TermDictionaryReader {
     return undefined;
   }
 
+  /** Reads every block once and checks its CRC32C and fence (audit, D15); throws `CorruptFileError`. */
+  checkAllBlocks(): void {
+    assert(this.#open, `check of closed term dictionary "${this.path}"`);
+    for (let blockIndex = 0; blockIndex < this.footer.blockCount; blockIndex++) this.#readBlockKeys(blockIndex);
+  }
+
   close(): void {
     if (!this.#open) return;
     this.#open = false;

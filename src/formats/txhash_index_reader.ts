@@ -111,6 +111,20 @@ export class TxhashIndexReader {
     return this.#candidates(words, { blockIndex, keyCount, byteOffset, blockQuotient });
   }
 
+  /**
+   * Reads every non-empty block once, in file order, and checks its CRC32C (audit, D15): the
+   * whole-file counterpart of the per-lookup check. Throws `CorruptFileError` at the first bad block.
+   */
+  checkAllBlocks(): void {
+    assert(!this.#file.closed, `index "${this.path}" is closed`);
+    let byteOffset = this.#blockOffset(0);
+    for (let blockIndex = 0; blockIndex < this.#blockCounts.length; blockIndex++) {
+      const keyCount = this.#blockKeyCount(blockIndex);
+      if (keyCount > 0) this.#readBlock({ blockIndex, keyCount, byteOffset });
+      byteOffset += blockByteCount(keyCount, this.upperBits);
+    }
+  }
+
   /** Closes the file. Idempotent. */
   close(): void {
     this.#file.close();

@@ -1,0 +1,41 @@
+/**
+ * The ledgers a reader may serve (reference §6 reader gate, §7.8; README invariants): from the
+ * retention floor to the last committed ledger, both derived from the catalog at the moment it was
+ * opened, never stored. The floor uses the PINNED `config:earliest_ledger` (the config's
+ * `"now"` means nothing after the first start) and the configured `retention_chunks`.
+ *
+ * The floor is the gate: a ledger below it is not found even while its files still exist (the
+ * lifecycle prunes them later). The last committed ledger is what the operator is told
+ * ("not found in retained history [floor, last]"); it is derived at chunk granularity for hot
+ * chunks (no hot DB is opened), so a tier may hold visible ledgers above it.
+ * @module
+ */
+
+import type { Catalog } from "../catalog/catalog.ts";
+import { earliestLedger } from "../catalog/earliest_ledger.ts";
+import { lastCommittedLedger } from "../daemon/last_committed.ts";
+import type { LedgerSeq } from "../geometry/chunk.ts";
+import { type RetentionFloor, retentionFloor } from "../geometry/retention.ts";
+
+export interface RetainedRange extends RetentionFloor {
+  /** `config:earliest_ledger`, or undefined when no daemon has started on this store yet. */
+  readonly earliestLedgerSeq: LedgerSeq | undefined;
+  /** The last committed ledger (reference §7.8 without a hot probe); below the floor when empty. */
+  readonly lastLedgerSeq: LedgerSeq;
+}
+
+/** The retained range of the store behind `catalog` under `[retention] retention_chunks`. */
+export function retainedRange(catalog: Catalog, options: { retentionChunks: number }): RetainedRange {
+  const earliestLedgerSeq = earliestLedger(catalog);
+  const lastLedgerSeq = lastCommittedLedger(catalog, undefined);
+  // No pin yet: nothing was ever written, and the floor is genesis (retention.ts: 0 = no earliest).
+  const policy = { retentionChunks: options.retentionChunks, earliestLedgerSeq: earliestLedgerSeq ?? (0 as LedgerSeq) };
+  return { ...retentionFloor(lastLedgerSeq, policy), earliestLedgerSeq, lastLedgerSeq };
+}
+
+/** "[floor, last]" for messages, or why the range is empty. */
+export function describeRetainedRange(range: RetainedRange): string {
+  if (range.earliestLedgerSeq === undefined) return "(none: no daemon has started on this store yet)";
+  if (range.lastLedgerSeq < range.floorLedgerSeq) return `(none yet: nothing committed from the floor ${range.floorLedgerSeq})`;
+  return `[${range.floorLedgerSeq}, ${range.lastLedgerSeq}]`;
+}
