@@ -1,0 +1,244 @@
+/**
+ * `fullhistory backfill` end to end: real child processes of src/cli/main.ts over a synthesized
+ * lake (sparse profile, 100 ledgers per object) of three complete chunks plus a partial tip chunk,
+ * real RocksDB catalogs and files in temp dirs. Every wait is for a line the child prints or for
+ * its exit; signals are sent while the child is stopped (SIGSTOP) so they land at a known step.
+ */
+
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, rmSync } from "node:fs";
+import { COMMANDS } from "../src/cli/commands.ts";
+import { type ChunkId, type WindowId } from "../src/geometry/chunk.ts";
+import { ARTIFACT_KINDS } from "../src/geometry/keys.ts";
+import { type CliRun, jsonLogLines, runCli, startCli } from "./support/e2e_cli.ts";
+import { catalogDump, createE2eStore, type E2eStore, storeSnapshot, writeE2eLake } from "./support/e2e_store.ts";
+
+/** Chunks 0..2 complete, chunk 3 partial: the lake ends at 35099 (whole objects of 100 ledgers). */
+const LAKE_LAST_LEDGER = 35_000;
+const COMPLETE_CHUNKS = [0, 1, 2];
+const LAST_COMPLETE_LEDGER = 30_001;
+const TEST_TIMEOUT_MS = 120_000;
+
+let lakeDir = "";
+const stores: E2eStore[] = [];
+
+beforeAll(async () => {
+  lakeDir = await writeE2eLake({ lastLedgerSeq: LAKE_LAST_LEDGER, profile: "sparse" });
+});
+afterAll(() => {
+  rmSync(lakeDir, { recursive: true, force: true });
+});
+afterEach(() => {
+  for (const store of stores.splice(0)) rmSync(store.dataDir, { recursive: true, force: true });
+});
+
+async function newStore(lake = lakeDir): Promise<E2eStore> {
+  const store = await createE2eStore(lake);
+  stores.push(store);
+  return store;
+}
+
+function backfill(store: E2eStore, ...flags: string[]): Promise<CliRun> {
+  return runCli(["backfill", "--config", store.configPath, ...flags], { cwd: store.dataDir });
+}
+
+/** The catalog as plain data. */
+function catalogOf(store: E2eStore): {
+  earliest: number | undefined;
+  chunks: { chunkId: number; kind: string; state: string }[];
+  coverages: { coverage: { windowId: number; lo: number; hi: number }; state: string }[];
+  hot: unknown[];
+} {
+  return JSON.parse(catalogDump(store.layout));
+}
+
+/** Asserts the finished state of a full-retention backfill of the test lake. */
+function expectFullyBackfilled(store: E2eStore): void {
+  const catalog = catalogOf(store);
+  expect(catalog.earliest).toBe(2);
+  expect(catalog.chunks).toEqual(
+    COMPLETE_CHUNKS.flatMap((chunkId) => ARTIFACT_KINDS.map((kind) => ({ chunkId, kind, state: "frozen" }))),
+  );
+  expect(catalog.coverages).toEqual([{ coverage: { windowId: 0, lo: 0, hi: 2 }, state: "frozen" }]);
+  expect(catalog.hot).toEqual([]);
+  for (const chunkId of COMPLETE_CHUNKS) {
+    for (const kind of ARTIFACT_KINDS) {
+      for (const path of store.layout.artifactPaths(chunkId as ChunkId, kind)) expect(existsSync(path)).toBe(true);
+    }
+  }
+  expect(existsSync(store.layout.indexPath({ windowId: 0 as WindowId, lo: 0 as ChunkId, hi: 2 as ChunkId }))).toBe(true);
+}
+
+function logged(run: CliRun, msg: string): Record<string, unknown>[] {
+  return jsonLogLines(run.stderr).filter((line) => line["msg"] === msg);
+}
+
+describe("fullhistory backfill", () => {
+  test(
+    "builds every artifact of the complete chunks, pins genesis and exits 0",
+    async () => {
+      const store = await newStore();
+      const run = await backfill(store);
+      expect(run.stderr).not.toContain("internal error");
+      expect(run.exitCode).toBe(0);
+      expectFullyBackfilled(store);
+      expect(logged(run, "catch-up pass starting")).toEqual([
+        expect.objectContaining({ pass: 1, range_lo: "00000000", range_hi: "00000002", last_committed: 1 }),
+      ]);
+      expect(logged(run, "backfill complete")).toEqual([expect.objectContaining({ last_committed: LAST_COMPLETE_LEDGER, earliest: 2 })]);
+      // The partial tip chunk is never built: only whole chunks are backfilled.
+      expect(existsSync(store.layout.ledgerPackPath(3 as ChunkId))).toBe(false);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "a restart plans nothing and writes nothing: catalog keys and files byte-identical",
+    async () => {
+      const store = await newStore();
+      expect((await backfill(store)).exitCode).toBe(0);
+      const before = storeSnapshot(store.layout);
+      const rerun = await backfill(store, "--logging.level=debug");
+      expect(rerun.exitCode).toBe(0);
+      expect(logged(rerun, "backfill: plan resolved")).toEqual([expect.objectContaining({ chunk_builds: 0, index_builds: 0 })]);
+      expect(storeSnapshot(store.layout)).toEqual(before);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "widening retention_chunks fills downward on the next start",
+    async () => {
+      const store = await newStore();
+      expect((await backfill(store, "--retention.retention_chunks=1")).exitCode).toBe(0);
+      const narrow = catalogOf(store);
+      expect(narrow.chunks.map((entry) => entry.chunkId)).toEqual([2, 2, 2]);
+      expect(narrow.coverages).toEqual([{ coverage: { windowId: 0, lo: 2, hi: 2 }, state: "frozen" }]);
+      const widened = await backfill(store);
+      expect(widened.exitCode).toBe(0);
+      expectFullyBackfilled(store); // the old [2,2] coverage was swept: key and file gone
+      expect(existsSync(store.layout.indexPath({ windowId: 0 as WindowId, lo: 2 as ChunkId, hi: 2 as ChunkId }))).toBe(false);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "shortening retention_chunks starts, keeps the watermark and writes nothing (pruning is the lifecycle's)",
+    async () => {
+      const store = await newStore();
+      expect((await backfill(store)).exitCode).toBe(0);
+      const before = storeSnapshot(store.layout);
+      const shortened = await backfill(store, "--retention.retention_chunks=1");
+      expect(shortened.exitCode).toBe(0);
+      expect(logged(shortened, "catch-up pass starting")).toEqual([expect.objectContaining({ range_lo: "00000002", range_hi: "00000002" })]);
+      expect(logged(shortened, "backfill complete")).toEqual([expect.objectContaining({ last_committed: LAST_COMPLETE_LEDGER })]);
+      // Chunks 0 and 1 are now below the floor; deleting them is the lifecycle prune (next issue).
+      expect(storeSnapshot(store.layout)).toEqual(before);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "a second backfill on the same roots while one runs fails fast naming the root",
+    async () => {
+      const store = await newStore();
+      const first = startCli(["backfill", "--config", store.configPath], { cwd: store.dataDir });
+      await first.waitForLine(/storage roots locked/);
+      first.kill("SIGSTOP"); // holds every lock until continued
+      try {
+        const second = await backfill(store);
+        expect(second.exitCode).toBe(1);
+        expect(second.stderr).toContain(`Cannot lock storage root "${store.layout.roots.catalog}"`);
+        expect(second.stderr.trimEnd().split("\n")).toHaveLength(1);
+      } finally {
+        first.kill("SIGCONT");
+      }
+      expect((await first.finished()).exitCode).toBe(0);
+      expectFullyBackfilled(store);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "SIGTERM mid-pass exits 143 with the roots unlocked, and a restart converges",
+    async () => {
+      const store = await newStore();
+      const first = startCli(["backfill", "--config", store.configPath], { cwd: store.dataDir });
+      await first.waitForLine(/catch-up pass starting/);
+      first.kill("SIGSTOP");
+      first.kill("SIGTERM"); // pending until continued: lands while the pass runs
+      first.kill("SIGCONT");
+      const interrupted = await first.finished();
+      expect(interrupted.exitCode).toBe(143);
+      expect(logged(interrupted, "backfill interrupted; storage closed and roots unlocked; run it again to continue")).toHaveLength(1);
+      const restarted = await backfill(store);
+      expect(restarted.exitCode).toBe(0);
+      expectFullyBackfilled(store);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "SIGKILL after the first chunk is built, then a restart converges",
+    async () => {
+      const store = await newStore();
+      const first = startCli(["backfill", "--config", store.configPath, "--logging.level=debug"], { cwd: store.dataDir });
+      await first.waitForLine(/"msg":"chunk built"/);
+      first.kill("SIGKILL");
+      expect((await first.finished()).signalCode).toBe("SIGKILL");
+      const restarted = await backfill(store);
+      expect(restarted.exitCode).toBe(0);
+      expectFullyBackfilled(store);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe("fullhistory backfill on a young or missing lake", () => {
+  test(
+    "a tip inside chunk 0 is nothing to do: exit 0, genesis pinned, no artifact",
+    async () => {
+      const youngLake = await writeE2eLake({ lastLedgerSeq: 5000, profile: "sparse" });
+      try {
+        const store = await newStore(youngLake);
+        const run = await backfill(store);
+        expect(run.exitCode).toBe(0);
+        expect(logged(run, "catch-up complete")).toEqual([expect.objectContaining({ passes: 0, reason: "no complete chunk below the tip yet" })]);
+        expect(catalogOf(store)).toEqual({ earliest: 2, chunks: [], coverages: [], hot: [] });
+      } finally {
+        rmSync(youngLake, { recursive: true, force: true });
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "a lake that cannot be reached fails the run with exit 1 and one line naming it",
+    async () => {
+      const store = await newStore(`${lakeDir}-missing`);
+      const run = await backfill(store);
+      expect(run.exitCode).toBe(1);
+      const errorLines = run.stderr.split("\n").filter((line) => line.startsWith("fullhistory: "));
+      expect(errorLines).toHaveLength(1);
+      expect(errorLines[0]).toContain(`${lakeDir}-missing`);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+// Read-path checks: enabled as soon as the read-path commands are in the command table.
+const HAS_AUDIT = COMMANDS.some((command) => command.name === "audit");
+
+describe("fullhistory backfill, judged by audit", () => {
+  test.skipIf(!HAS_AUDIT)(
+    "audit --deep finds a backfilled store clean",
+    async () => {
+      const store = await newStore();
+      expect((await backfill(store)).exitCode).toBe(0);
+      const audit = await runCli(["audit", "--config", store.configPath, "--deep", "3"], { cwd: store.dataDir });
+      expect(audit.stderr).toBe("");
+      expect(audit.exitCode).toBe(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
