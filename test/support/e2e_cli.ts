@@ -13,7 +13,7 @@ const MAIN = join(import.meta.dir, "..", "..", "src", "cli", "main.ts");
 /** A finished child. */
 export interface CliRun {
   exitCode: number;
-  signalCode: string | null;
+  signalCode: NodeJS.Signals | number | null;
   stdout: string;
   stderr: string;
 }
