@@ -29,7 +29,7 @@ export const HOT_COLUMN_FAMILIES = [CF_LEDGERS, CF_EVENTS_DATA, CF_EVENTS_INDEX,
 export const U32_KEY_BYTES = 4;
 export const TX_HASH_KEY_BYTES = 32;
 export const EVENTS_INDEX_KEY_BYTES = TERM_KEY_BYTES + U32_KEY_BYTES;
-const U32_MAX = 0xffff_ffff;
+export const U32_MAX = 0xffff_ffff;
 
 /** A ledger seq or event id as a 4-byte big-endian key (or value). */
 export function u32Key(value: number): Uint8Array {

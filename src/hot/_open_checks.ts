@@ -24,10 +24,8 @@
 
 import { type ColumnFamily, type Db, scanRange } from "../../ffi/rocksdb.ts";
 import { type ChunkId, chunkFirstLedger, chunkLastLedger, LEDGERS_PER_CHUNK, pad8 } from "../geometry/chunk.ts";
-import { readU32, U32_KEY_BYTES } from "./_hot_schema.ts";
+import { readU32, U32_KEY_BYTES, U32_MAX } from "./_hot_schema.ts";
 import { HotDbCorruptError } from "./hot_errors.ts";
-
-const U32_MAX = 0xffff_ffff;
 
 /** The open column families of one hot DB. */
 export interface HotColumnFamilies {

@@ -271,7 +271,7 @@ test("a txhash entry naming an uncommitted ledger is reported as corrupt when re
   damage("txhash", (db, cf) => put(db, hash, u32Key(FIRST + LEDGER_COUNT), { sync: true, cf }));
   const db = openHotChunkDbReadOnly(dir, { chunkId: chunk0 });
   try {
-    expect(thrownError(() => db.txLedgerSeq(hash), HotDbCorruptError).message).toContain(`names ledger ${FIRST + LEDGER_COUNT}, which is not committed`);
+    expect(thrownError(() => db.txLedgerSeq(hash), HotDbCorruptError).message).toContain(`holds ledger ${FIRST + LEDGER_COUNT}, which is not committed`);
   } finally {
     db.close();
   }

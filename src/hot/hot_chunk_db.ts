@@ -25,6 +25,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   type Batch,
+  batchCount,
   batchPut,
   closeDb,
   columnFamily,
@@ -47,7 +48,7 @@ import { RecordDecodeError } from "../formats/record_codec.ts";
 import { zstdDecode, zstdEncode } from "../formats/zstd_codec.ts";
 import { type ChunkId, chunkFirstLedger, chunkLastLedger, type LedgerSeq, pad8 } from "../geometry/chunk.ts";
 import { ledgerSeqOf } from "../xdr/ledger_seq_of.ts";
-import { walkLedger } from "../xdr/walk_ledger.ts";
+import { type TxView, walkLedger } from "../xdr/walk_ledger.ts";
 import { XdrError } from "../xdr/xdr_error.ts";
 import {
   CF_EVENTS_DATA,
@@ -60,13 +61,13 @@ import {
   readU32,
   TX_HASH_KEY_BYTES,
   U32_KEY_BYTES,
+  U32_MAX,
   u32Key,
 } from "./_hot_schema.ts";
 import { checkCommittedState, type HotColumnFamilies, type HotCommittedState, type HotDbContext, hotDbCorrupt } from "./_open_checks.ts";
 import { HotDbFlushError, HotDbOpenError, HotIngestError } from "./hot_errors.ts";
 import { ledgerEventInputs } from "./ledger_event_inputs.ts";
 
-const U32_MAX = 0xffff_ffff;
 const EMPTY = new Uint8Array(0);
 
 /** What `ingestLedger` did: wrote the ledger, or found it already committed with the same bytes. */
@@ -128,6 +129,14 @@ function openFailure(context: HotDbContext, err: RocksDbError): Error {
     return hotDbCorrupt(context, `its column families do not match the schema (${err.detail})`, { cause: err });
   }
   return new HotDbOpenError(`Cannot open the hot DB of chunk ${pad8(context.chunkId)} at "${context.dir}": ${err.detail}`, { cause: err });
+}
+
+/** Puts of one ledger's batch: its ledger and offsets, a tx hash per outer and inner hash, an event and its postings. */
+function expectedPutCount(transactions: readonly TxView[], events: readonly EventInput[]): number {
+  let putCount = 2;
+  for (const tx of transactions) putCount += tx.innerHashOffset === undefined ? 1 : 2;
+  for (const event of events) putCount += 1 + event.termKeys.length;
+  return putCount;
 }
 
 /** An open hot chunk DB; see the module doc. Use `openHotChunkDb` or `openHotChunkDbReadOnly`. */
@@ -193,6 +202,8 @@ export class HotChunkDb {
       }
       events.forEach((event, index) => this.#putEvent(batch, { event, eventId: eventCount + index, ledgerSeq }));
       batchPut(batch, u32Key(ledgerSeq), u32Key(events.length), { cf: this.#cfs.eventsOffsets });
+      // Pair check before the bytes reach disk (style R4): one put per fact the checks rely on.
+      assert(batchCount(batch) === expectedPutCount(view.transactions, events), `ledger ${ledgerSeq}: batch holds an unexpected number of puts`);
       this.#commit(batch, ledgerSeq);
     } finally {
       destroyBatch(batch);
@@ -226,11 +237,12 @@ export class HotChunkDb {
     assert(hash.length === TX_HASH_KEY_BYTES, `a tx hash is 32 bytes, got ${hash.length}`);
     const value = get(this.#db, hash, { cf: this.#cfs.txhash });
     if (value === undefined) return undefined;
-    const hashHex = Buffer.from(hash).toString("hex");
-    if (value.length !== U32_KEY_BYTES) throw this.#corrupt(`txhash value of ${hashHex} is ${value.length} bytes, want 4`);
-    const ledgerSeq = readU32(value, 0) as LedgerSeq;
-    if (!this.#isCommitted(ledgerSeq)) throw this.#corrupt(`txhash entry of ${hashHex} names ledger ${ledgerSeq}, which is not committed`);
-    return ledgerSeq;
+    const ledgerSeq = value.length === U32_KEY_BYTES ? readU32(value, 0) : -1;
+    if (!this.#isCommitted(ledgerSeq)) {
+      const stored = value.length === U32_KEY_BYTES ? `ledger ${ledgerSeq}, which is not committed` : `a ${value.length}-byte value, want 4`;
+      throw this.#corrupt(`txhash entry of ${Buffer.from(hash).toString("hex")} holds ${stored}`);
+    }
+    return ledgerSeq as LedgerSeq;
   }
 
   /**
