@@ -24,6 +24,7 @@ import { assert } from "../assert.ts";
 import { writeChunkArtifacts } from "../backfill/write_chunk_artifacts.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import { FullhistoryError } from "../errors.ts";
+import { fileSystemCall } from "../formats/file_io_error.ts";
 import { openTxhashIndex } from "../formats/txhash_index_reader.ts";
 import { type TxhashRunReader, openTxhashRun } from "../formats/txhash_run.ts";
 import { TXHASH_KEY_BYTES, TXHASH_KEY_WORDS } from "../formats/txhash_entries.ts";
@@ -49,7 +50,7 @@ export interface DeepAuditOptions {
   /** How many chunks to re-derive (≥ 1); more than there are = all of them. */
   readonly sampleCount: number;
   readonly source: DeepAuditSource;
-  /** Where the re-derived files are written (one chunk at a time); removed after each chunk. */
+  /** An existing dir the re-derived files go under (one chunk at a time); removed after each chunk. */
   readonly scratchDir: string;
 }
 
@@ -72,7 +73,8 @@ export async function deepAudit(
   for (const chunkId of sample) {
     const frozen = frozenByWindow.get(catalog.layout.windows.windowOf(chunkId));
     const coverage = frozen?.length === 1 && coverageContains(frozen[0]!, { lo: chunkId, hi: chunkId }) ? frozen[0] : undefined;
-    const scratch = mkdtempSync(join(options.scratchDir, `fullhistory-audit-${pad8(chunkId)}-`));
+    const scratchPrefix = join(options.scratchDir, `fullhistory-audit-${pad8(chunkId)}-`);
+    const scratch = fileSystemCall(scratchPrefix, { step: "create", call: () => mkdtempSync(scratchPrefix) });
     try {
       const derived = await deriveChunk(chunkId, { source: options.source, scratch, layout: catalog.layout });
       for (const kind of frozenKinds.get(chunkId)!) violations.push(...compareKind(chunkId, kind, { store: catalog.layout, derived, ...options }));

@@ -12,7 +12,6 @@
  * @module
  */
 
-import { tmpdir } from "node:os";
 import { type AuditReport, runAudit } from "../audit/run_audit.ts";
 import { formatViolation, INVARIANTS } from "../audit/violation.ts";
 import type { Config } from "../config/config.ts";
@@ -44,7 +43,9 @@ export const AUDIT_COMMAND: Command = {
     const deepText = args.values.get(DEEP_FLAG);
     const sampleCount = deepText === undefined ? undefined : parseSampleCount(deepText);
     return withReadOnlyStore(args.configArgv, async ({ config, catalog }) => {
-      const deep = sampleCount === undefined ? undefined : { sampleCount, source: await openLake(config), scratchDir: tmpdir() };
+      // Scratch on the store's own volume (a dense chunk re-derives to ~1 GB; /tmp may be small).
+      const scratchDir = config.storage.defaultDataDir;
+      const deep = sampleCount === undefined ? undefined : { sampleCount, source: await openLake(config), scratchDir };
       const report = await runAudit(catalog, { retentionChunks: config.retention.retentionChunks, deep });
       for (const violation of report.violations) process.stdout.write(`${formatViolation(violation)}\n`);
       process.stdout.write(`${summaryLine(report)}\n`);

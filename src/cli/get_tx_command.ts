@@ -39,7 +39,7 @@ export const GET_TX_COMMAND: Command = {
     const txHash = parseTxHash(onePositional(args, { command: "get-tx", name: "HASH" }));
     return withStoreReads(args.configArgv, ({ config, tiers, retained }) => {
       const networkId = networkIdOf(config.ingestion.networkPassphrase);
-      const found = findTransaction(tiers, txHash, { floorLedgerSeq: retained.floorLedgerSeq, networkId });
+      const found = findTransaction(tiers, txHash, { floor: retained, networkId });
       if (found === undefined) {
         const hex = Buffer.from(txHash).toString("hex");
         throw new NotFoundError(`Transaction ${hex} not found in retained history ${describeRetainedRange(retained)}`);

@@ -13,6 +13,7 @@
 
 import { assert } from "../assert.ts";
 import type { LedgerSeq } from "../geometry/chunk.ts";
+import { type RetentionFloor, isLedgerRetained } from "../geometry/retention.ts";
 import { pairEnvelopes } from "../xdr/pair_envelopes.ts";
 import { type LedgerView, sliceRange, walkLedger } from "../xdr/walk_ledger.ts";
 import { readLedger } from "./read_ledger.ts";
@@ -49,15 +50,15 @@ export interface FoundTransaction {
 export function findTransaction(
   tiers: readonly ReadTier[],
   txHash: Uint8Array,
-  options: { floorLedgerSeq: LedgerSeq; networkId: Uint8Array },
+  options: { floor: RetentionFloor; networkId: Uint8Array },
 ): FoundTransaction | undefined {
   assert(txHash.length === TX_HASH_BYTES, `tx hash of ${txHash.length} bytes, want ${TX_HASH_BYTES}`);
   const triedLedgerSeqs = new Set<LedgerSeq>();
   for (const tier of tiers) {
     for (const ledgerSeq of tier.txCandidates(txHash)) {
-      if (ledgerSeq < options.floorLedgerSeq || triedLedgerSeqs.has(ledgerSeq)) continue;
+      if (!isLedgerRetained(options.floor, ledgerSeq) || triedLedgerSeqs.has(ledgerSeq)) continue;
       triedLedgerSeqs.add(ledgerSeq);
-      const lcmBytes = readLedger(tiers, ledgerSeq, options);
+      const lcmBytes = readLedger(tiers, ledgerSeq, options.floor);
       if (lcmBytes === undefined) continue;
       const found = transactionIn(walkLedger(lcmBytes), txHash, options.networkId);
       if (found !== undefined) return found;

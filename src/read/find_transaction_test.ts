@@ -21,7 +21,7 @@ import type { ReadTier } from "./read_tier.ts";
 let fixture: StoreFixture;
 let tier: ColdTier;
 const networkId = networkIdOf(TEST_PASSPHRASE);
-const GENESIS = 2 as LedgerSeq;
+const GENESIS_FLOOR = { floorLedgerSeq: 2 as LedgerSeq, floorChunkId: 0 as ChunkId };
 
 interface KnownTx {
   ledgerSeq: number;
@@ -68,7 +68,7 @@ describe("findTransaction()", () => {
   test("finds every transaction of both chunks by its outer hash, at its ledger and apply position", () => {
     expect(known.length).toBeGreaterThan(100);
     for (const tx of known) {
-      const found = findTransaction([tier], tx.hash, { floorLedgerSeq: GENESIS, networkId });
+      const found = findTransaction([tier], tx.hash, { floor: GENESIS_FLOOR, networkId });
       expect(found?.ledgerSeq).toBe(tx.ledgerSeq as LedgerSeq);
       expect(found?.applicationOrder).toBe(tx.applicationOrder);
       expect(found?.matchedInnerHash).toBe(false);
@@ -78,7 +78,7 @@ describe("findTransaction()", () => {
 
   test("finds a fee bump by its inner hash and reports the outer hash and the inner match", () => {
     const tx = feeBump();
-    const found = findTransaction([tier], tx.innerHash!, { floorLedgerSeq: GENESIS, networkId });
+    const found = findTransaction([tier], tx.innerHash!, { floor: GENESIS_FLOOR, networkId });
     expect(found?.ledgerSeq).toBe(tx.ledgerSeq as LedgerSeq);
     expect(found?.matchedInnerHash).toBe(true);
     expect(found?.feeBump).toBe(true);
@@ -88,7 +88,7 @@ describe("findTransaction()", () => {
 
   test("returns the envelope that hashes to the tx (stellar-base oracle), and its result and meta XDR", () => {
     for (const tx of [known[0]!, feeBump()]) {
-      const found = findTransaction([tier], tx.hash, { floorLedgerSeq: GENESIS, networkId })!;
+      const found = findTransaction([tier], tx.hash, { floor: GENESIS_FLOOR, networkId })!;
       const envelope = TransactionBuilder.fromXDR(Buffer.from(found.envelopeXdr).toString("base64"), TEST_PASSPHRASE);
       expect(envelope.hash().toString("hex")).toBe(Buffer.from(tx.hash).toString("hex"));
       expect(found.feeBump).toBe(envelope instanceof FeeBumpTransaction);
@@ -103,31 +103,31 @@ describe("findTransaction()", () => {
     colliding[31]! ^= 0xff; // the .idx keeps at most the top 48 bits: byte 31 is never indexed
     const candidates = [...tier.txCandidates(colliding)];
     expect(candidates).toContain(tx.ledgerSeq as LedgerSeq); // the planted candidate is proposed…
-    expect(findTransaction([tier], colliding, { floorLedgerSeq: GENESIS, networkId })).toBeUndefined(); // …and refused
+    expect(findTransaction([tier], colliding, { floor: GENESIS_FLOOR, networkId })).toBeUndefined(); // …and refused
   });
 
   test("misses a hash no ledger holds", () => {
     const absent = new Uint8Array(32).fill(0x5a);
-    expect(findTransaction([tier], absent, { floorLedgerSeq: GENESIS, networkId })).toBeUndefined();
+    expect(findTransaction([tier], absent, { floor: GENESIS_FLOOR, networkId })).toBeUndefined();
   });
 
   test("skips candidates below the retention floor even though their files exist", () => {
     const tx = known.find((candidate) => candidate.ledgerSeq < chunkFirstLedger(1 as ChunkId))!;
-    const floorLedgerSeq = chunkFirstLedger(1 as ChunkId);
-    expect(findTransaction([tier], tx.hash, { floorLedgerSeq, networkId })).toBeUndefined();
+    const floor = { floorLedgerSeq: chunkFirstLedger(1 as ChunkId), floorChunkId: 1 as ChunkId };
+    expect(findTransaction([tier], tx.hash, { floor, networkId })).toBeUndefined();
   });
 
   test("asks the next tier for a candidate's ledger when the proposing tier has none", () => {
     const tx = known[0]!;
     const proposer: ReadTier = { name: "proposer", ledger: () => undefined, txCandidates: () => [tx.ledgerSeq as LedgerSeq], close: () => {} };
-    const found = findTransaction([proposer, tierWithoutCandidates(tier)], tx.hash, { floorLedgerSeq: GENESIS, networkId });
+    const found = findTransaction([proposer, tierWithoutCandidates(tier)], tx.hash, { floor: GENESIS_FLOOR, networkId });
     expect(found?.ledgerSeq).toBe(tx.ledgerSeq as LedgerSeq);
   });
 
   test("fails pairing under another network's passphrase, naming the ledger", () => {
     const tx = known[0]!;
     const otherNetwork = networkIdOf("Public Global Stellar Network ; September 2015");
-    expect(() => findTransaction([tier], tx.hash, { floorLedgerSeq: GENESIS, networkId: otherNetwork })).toThrow(
+    expect(() => findTransaction([tier], tx.hash, { floor: GENESIS_FLOOR, networkId: otherNetwork })).toThrow(
       `ledger ${tx.ledgerSeq}`,
     );
   });

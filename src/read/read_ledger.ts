@@ -6,11 +6,12 @@
  */
 
 import type { LedgerSeq } from "../geometry/chunk.ts";
+import { type RetentionFloor, isLedgerRetained } from "../geometry/retention.ts";
 import type { ReadTier } from "./read_tier.ts";
 
 /** The raw LedgerCloseMeta of `ledgerSeq`, or undefined when no tier may serve it. */
-export function readLedger(tiers: readonly ReadTier[], ledgerSeq: LedgerSeq, gate: { floorLedgerSeq: LedgerSeq }): Uint8Array | undefined {
-  if (ledgerSeq < gate.floorLedgerSeq) return undefined;
+export function readLedger(tiers: readonly ReadTier[], ledgerSeq: LedgerSeq, floor: RetentionFloor): Uint8Array | undefined {
+  if (!isLedgerRetained(floor, ledgerSeq)) return undefined;
   for (const tier of tiers) {
     const lcmBytes = tier.ledger(ledgerSeq);
     if (lcmBytes !== undefined) return lcmBytes;

@@ -9,7 +9,7 @@
  * (`find_transaction.ts`, `read_ledger.ts`).
  *
  *   const tiers = [hotTier, coldTier];           // newest data first
- *   readLedger(tiers, 50_002, { floorLedgerSeq }) // → LCM bytes, or undefined = not found
+ *   readLedger(tiers, 50_002, floor)   // → LCM bytes, or undefined = not found (floor: RetentionFloor)
  * @module
  */
 
