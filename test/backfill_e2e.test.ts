@@ -6,7 +6,9 @@
  */
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { COMMANDS } from "../src/cli/commands.ts";
 import { type ChunkId, type WindowId } from "../src/geometry/chunk.ts";
 import { ARTIFACT_KINDS } from "../src/geometry/keys.ts";
@@ -21,6 +23,7 @@ const TEST_TIMEOUT_MS = 120_000;
 
 let lakeDir = "";
 const stores: E2eStore[] = [];
+const extraDirs: string[] = [];
 
 beforeAll(async () => {
   lakeDir = await writeE2eLake({ lastLedgerSeq: LAKE_LAST_LEDGER, profile: "sparse" });
@@ -30,7 +33,16 @@ afterAll(() => {
 });
 afterEach(() => {
   for (const store of stores.splice(0)) rmSync(store.dataDir, { recursive: true, force: true });
+  for (const dir of extraDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A lake directory holding only `lake`'s manifest: reachable, but no ledger yet. */
+function emptyLakeLike(lake: string): string {
+  const emptyLake = mkdtempSync(join(tmpdir(), "fullhistory-e2e-empty-lake-"));
+  copyFileSync(join(lake, ".config.json"), join(emptyLake, ".config.json"));
+  extraDirs.push(emptyLake);
+  return emptyLake;
+}
 
 async function newStore(lake = lakeDir): Promise<E2eStore> {
   const store = await createE2eStore(lake);
@@ -139,6 +151,21 @@ describe("fullhistory backfill", () => {
   );
 
   test(
+    "storage root overrides are honoured: packs land under the override, none under the data dir",
+    async () => {
+      const store = await newStore();
+      const ledgersRoot = join(store.dataDir, "elsewhere", "ledgers");
+      const run = await backfill(store, `--storage.ledgers=${ledgersRoot}`);
+      expect(run.exitCode).toBe(0);
+      for (const chunkId of COMPLETE_CHUNKS) {
+        expect(existsSync(join(ledgersRoot, "00000", `0000000${chunkId}.pack`))).toBe(true);
+        expect(existsSync(store.layout.ledgerPackPath(chunkId as ChunkId))).toBe(false);
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
     "a second backfill on the same roots while one runs fails fast naming the root",
     async () => {
       const store = await newStore();
@@ -199,15 +226,38 @@ describe("fullhistory backfill on a young or missing lake", () => {
     "a tip inside chunk 0 is nothing to do: exit 0, genesis pinned, no artifact",
     async () => {
       const youngLake = await writeE2eLake({ lastLedgerSeq: 5000, profile: "sparse" });
-      try {
-        const store = await newStore(youngLake);
-        const run = await backfill(store);
-        expect(run.exitCode).toBe(0);
-        expect(logged(run, "catch-up complete")).toEqual([expect.objectContaining({ passes: 0, reason: "no complete chunk below the tip yet" })]);
-        expect(catalogOf(store)).toEqual({ earliest: 2, chunks: [], coverages: [], hot: [] });
-      } finally {
-        rmSync(youngLake, { recursive: true, force: true });
-      }
+      extraDirs.push(youngLake);
+      const store = await newStore(youngLake);
+      const run = await backfill(store);
+      expect(run.exitCode).toBe(0);
+      expect(logged(run, "catch-up complete")).toEqual([expect.objectContaining({ passes: 0, reason: "no complete chunk below the tip yet" })]);
+      expect(catalogOf(store)).toEqual({ earliest: 2, chunks: [], coverages: [], hot: [] });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "a lake with no ledgers yet: earliest_ledger = now is refused with nothing pinned",
+    async () => {
+      const emptyLake = emptyLakeLike(lakeDir);
+      const store = await newStore(emptyLake);
+      const run = await backfill(store, "--retention.earliest_ledger=now");
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toContain('Cannot pin earliest_ledger = "now" on first start');
+      expect(catalogOf(store).earliest).toBeUndefined();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "a lake with no ledgers yet: genesis is pinned, then the catch-up pass without a tip fails the run (D10)",
+    async () => {
+      const emptyLake = emptyLakeLike(lakeDir);
+      const store = await newStore(emptyLake);
+      const run = await backfill(store);
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toContain("Cannot run catch-up pass 1: no reachable network tip");
+      expect(catalogOf(store)).toEqual({ earliest: 2, chunks: [], coverages: [], hot: [] });
     },
     TEST_TIMEOUT_MS,
   );
