@@ -7,14 +7,17 @@
  * producibility check: a chunk no source can produce fails inside its build, on every retry (§7.3).
  *
  * Task bodies: a chunk build is `processChunk` (§5.2), an index build is `buildThenSweep` (§5.4);
- * each success is reported to `deps.observer`, each retry too (through `executePlan`).
+ * each success is reported to `deps.observer`, each retry too (through `executePlan`). After the
+ * plan, the windows of the range that needed no index build are swept too, finishing what a
+ * crashed earlier pass demoted but did not delete (`sweepUnbuiltWindows`).
  * @module
  */
 
 import { type Catalog } from "../catalog/catalog.ts";
 import { type LakeSourceOptions } from "../lake/open_lake_source.ts";
 import { type Logger } from "../log/logger.ts";
-import { pad8 } from "../geometry/chunk.ts";
+import { sweepWindow } from "../catalog/window_sweep.ts";
+import { type WindowId, pad8 } from "../geometry/chunk.ts";
 import { type BackfillObserver } from "./backfill_observer.ts";
 import { buildThenSweep } from "./build_txhash_index.ts";
 import { executePlan } from "./execute_plan.ts";
@@ -71,6 +74,25 @@ export async function runBackfill(deps: BackfillDeps, range: ChunkRange): Promis
       observer.indexBuilt({ coverage, keyCount: built.keyCount, skipped: built.skipped, durationMs: performance.now() - startMs });
     },
   });
+  sweepUnbuiltWindows(catalog, { range, plan });
   return plan;
+}
+
+/**
+ * Finishes the sweeps of every window of the range that got no index build in this plan: a pass
+ * killed between a commit and its sweep (§5.4) leaves `pruning` keys and files that no later
+ * build of that window may ever come to sweep, because its frozen coverage already contains the
+ * range. The reference leaves them to the lifecycle prune scan (§7.10); sweeping them here makes a
+ * backfill converge on its own. Window-local and safe: the plan has finished, and a window without
+ * an index build had no txhash build either (resolve plans txhash only with one).
+ */
+function sweepUnbuiltWindows(catalog: Catalog, context: { range: ChunkRange; plan: Plan }): void {
+  const { range, plan } = context;
+  if (range.rangeEnd < range.rangeStart) return;
+  const windows = catalog.layout.windows;
+  const built = new Set(plan.indexBuilds.map((build) => build.windowId as number));
+  for (let windowId: number = windows.windowOf(range.rangeStart); windowId <= windows.windowOf(range.rangeEnd); windowId++) {
+    if (!built.has(windowId)) sweepWindow(catalog, windowId as WindowId);
+  }
 }
 

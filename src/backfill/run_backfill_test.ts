@@ -1,10 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ChunkId } from "../geometry/chunk.ts";
+import { ARTIFACT_KINDS } from "../geometry/keys.ts";
 import { type LakeSourceOptions } from "../lake/open_lake_source.ts";
-import { type CatalogFixture, openCatalogFixture, removeCatalogFixture } from "../../test/support/catalog_fixture.ts";
+import {
+  type CatalogFixture,
+  coverageOf,
+  freezeChunkArtifacts,
+  freezeIndexCoverage,
+  openCatalogFixture,
+  removeCatalogFixture,
+} from "../../test/support/catalog_fixture.ts";
 import { artifactTreeHashes, catalogSnapshot, testBackfillDeps, writeBackfillLake } from "../../test/support/backfill_fixture.ts";
 import { BackfillTaskError } from "./backfill_errors.ts";
 import {
@@ -114,6 +122,16 @@ describe("runBackfill()", () => {
     expect(observer.events.indexes).toEqual([]);
     expect(Object.values(catalogSnapshot(fixture.catalog))).toEqual(["freezing", "freezing", "freezing"]);
   }, 30_000);
+
+  test("runBackfill() finishes the sweep a crashed pass left after its terminal commit, with nothing to build", async () => {
+    fixture = openCatalogFixture({ chunksPerWindow: 2 });
+    for (const chunkId of [0, 1] as ChunkId[]) freezeChunkArtifacts(fixture.catalog, chunkId, [...ARTIFACT_KINDS]);
+    freezeIndexCoverage(fixture.catalog, coverageOf(0, 0, 1)); // commit demoted both runs; no sweep ran
+    expect(catalogSnapshot(fixture.catalog)["chunk:00000000:txhash"]).toBe("pruning");
+    expect(await runBackfill(testBackfillDeps(fixture.catalog, lake), range(0, 1))).toEqual({ chunkBuilds: [], indexBuilds: [] });
+    expect(Object.keys(catalogSnapshot(fixture.catalog)).filter((key) => key.endsWith(":txhash"))).toEqual([]);
+    expect(existsSync(fixture.layout.txhashRunPath(0 as ChunkId))).toBe(false);
+  });
 
   test("runBackfill() refuses a zero pool before building anything", async () => {
     fixture = openCatalogFixture({ chunksPerWindow: 2 });

@@ -107,18 +107,25 @@ export function catalogSnapshot(catalog: Catalog): Record<string, string> {
   return snapshot;
 }
 
-/** SHA-256 (hex) of every file under the artifact roots, keyed by `{root}/{relative path}`; directories listed as `/`. */
+/** SHA-256 (hex) of every file under the artifact roots, keyed by `treeNameOf`; directories map to `/`. */
 export function artifactTreeHashes(layout: Layout): Record<string, string> {
   const hashes: Record<string, string> = {};
   for (const rootName of STORAGE_ROOT_NAMES) {
     if (rootName === "catalog") continue;
-    const root = layout.roots[rootName];
-    for (const path of walkTree(root)) {
-      const name = `${rootName}/${relative(root, path)}`;
-      hashes[name] = statSync(path).isDirectory() ? "/" : new Bun.CryptoHasher("sha256").update(readFileSync(path)).digest("hex");
+    for (const path of walkTree(layout.roots[rootName])) {
+      hashes[treeNameOf(layout, path)] = statSync(path).isDirectory() ? "/" : new Bun.CryptoHasher("sha256").update(readFileSync(path)).digest("hex");
     }
   }
   return hashes;
+}
+
+/** `{root name}/{path relative to that root}`: the same name for the same file in two data dirs. */
+export function treeNameOf(layout: Layout, path: string): string {
+  for (const rootName of STORAGE_ROOT_NAMES) {
+    const root = layout.roots[rootName];
+    if (path.startsWith(`${root}/`)) return `${rootName}/${relative(root, path)}`;
+  }
+  throw new Error(`"${path}" is under no storage root`);
 }
 
 /** Every path below `dir` (not `dir` itself), depth first, sorted; a test's trees are a few dozen entries. */
