@@ -9,11 +9,25 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { closeCatalog, openCatalog } from "../src/catalog/catalog.ts";
 import { COMMANDS } from "../src/cli/commands.ts";
-import { type ChunkId, type WindowId } from "../src/geometry/chunk.ts";
+import { type ChunkId, type LedgerSeq, type WindowId, chunkOfLedger } from "../src/geometry/chunk.ts";
 import { ARTIFACT_KINDS } from "../src/geometry/keys.ts";
+import { openColdTier } from "../src/read/cold_tier.ts";
+import { findTransaction } from "../src/read/find_transaction.ts";
+import { retainedRange } from "../src/read/retained_range.ts";
+import { LedgerSynth } from "../src/synth/ledger_synth.ts";
+import { networkIdOf } from "../src/xdr/network_id.ts";
 import { type CliRun, jsonLogLines, runCli, startCli } from "./support/e2e_cli.ts";
-import { catalogDump, createE2eStore, type E2eStore, storeSnapshot, writeE2eLake } from "./support/e2e_store.ts";
+import {
+  catalogDump,
+  createE2eStore,
+  E2E_PASSPHRASE,
+  type E2eStore,
+  storeSnapshot,
+  SYNTH_SEED_DEFAULT,
+  writeE2eLake,
+} from "./support/e2e_store.ts";
 
 /** Chunks 0..2 complete, chunk 3 partial: the lake ends at 35099 (whole objects of 100 ledgers). */
 const LAKE_LAST_LEDGER = 35_000;
@@ -43,6 +57,9 @@ function emptyLakeLike(lake: string): string {
   extraDirs.push(emptyLake);
   return emptyLake;
 }
+
+/** Whether `audit` is in this build's command table (the read-path issue adds it). */
+const HAS_AUDIT = COMMANDS.some((command) => command.name === "audit");
 
 async function newStore(lake = lakeDir): Promise<E2eStore> {
   const store = await createE2eStore(lake);
@@ -85,12 +102,21 @@ function logged(run: CliRun, msg: string): Record<string, unknown>[] {
   return jsonLogLines(run.stderr).filter((line) => line["msg"] === msg);
 }
 
-describe("fullhistory backfill", () => {
+// One full backfill of the test lake, shared by the tests that only read it (or claim to write nothing).
+describe("a backfilled store", () => {
+  let backfilled: { store: E2eStore; run: CliRun };
+  beforeAll(async () => {
+    const store = await createE2eStore(lakeDir);
+    backfilled = { store, run: await backfill(store) };
+  }, TEST_TIMEOUT_MS);
+  afterAll(() => {
+    rmSync(backfilled.store.dataDir, { recursive: true, force: true });
+  });
+
   test(
     "builds every artifact of the complete chunks, pins genesis and exits 0",
     async () => {
-      const store = await newStore();
-      const run = await backfill(store);
+      const { store, run } = backfilled;
       expect(run.stderr).not.toContain("internal error");
       expect(run.exitCode).toBe(0);
       expectFullyBackfilled(store);
@@ -107,8 +133,7 @@ describe("fullhistory backfill", () => {
   test(
     "a restart plans nothing and writes nothing: catalog keys and files byte-identical",
     async () => {
-      const store = await newStore();
-      expect((await backfill(store)).exitCode).toBe(0);
+      const { store } = backfilled;
       const before = storeSnapshot(store.layout);
       const rerun = await backfill(store, "--logging.level=debug");
       expect(rerun.exitCode).toBe(0);
@@ -117,6 +142,78 @@ describe("fullhistory backfill", () => {
     },
     TEST_TIMEOUT_MS,
   );
+
+  test(
+    "shortening retention_chunks starts, keeps the watermark and writes nothing (pruning is the lifecycle's)",
+    async () => {
+      const { store } = backfilled;
+      const before = storeSnapshot(store.layout);
+      const shortened = await backfill(store, "--retention.retention_chunks=1");
+      expect(shortened.exitCode).toBe(0);
+      expect(logged(shortened, "catch-up pass starting")).toEqual([expect.objectContaining({ range_lo: "00000002", range_hi: "00000002" })]);
+      expect(logged(shortened, "backfill complete")).toEqual([expect.objectContaining({ last_committed: LAST_COMPLETE_LEDGER })]);
+      // Chunks 0 and 1 are now below the floor; deleting them is the lifecycle prune (next issue).
+      expect(storeSnapshot(store.layout)).toEqual(before);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test.skipIf(!HAS_AUDIT)(
+    "audit --deep finds a backfilled store clean",
+    async () => {
+      const { store } = backfilled;
+      const audit = await runCli(["audit", "--config", store.configPath, "--deep", "1"], { cwd: store.dataDir });
+      expect(audit.stderr).toBe("");
+      expect(audit.exitCode).toBe(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "every outer and inner tx hash of the backfilled chunks resolves to its ledger; get-tx answers a sample",
+    async () => {
+      const { store } = backfilled;
+      const lakeHashes = lakeTxHashes(LAKE_LAST_LEDGER);
+      const hashes = lakeHashes.filter((hash) => hash.ledgerSeq <= LAST_COMPLETE_LEDGER);
+      expect(hashes.length).toBeGreaterThan(1000);
+      expect(hashes.some((hash) => hash.inner)).toBe(true);
+      // Every hash through the function get-tx runs (one process per hash would take minutes).
+      const catalog = openCatalog(store.layout, { readOnly: true });
+      const coldTier = openColdTier(catalog);
+      const misses: string[] = [];
+      try {
+        const floor = retainedRange(catalog, { retentionChunks: 0 });
+        const networkId = networkIdOf(E2E_PASSPHRASE);
+        for (const hash of hashes) {
+          const found = findTransaction([coldTier], hash.bytes, { floor, networkId });
+          if (found?.ledgerSeq !== hash.ledgerSeq || found.matchedInnerHash !== hash.inner) misses.push(hash.hex);
+        }
+      } finally {
+        coldTier.close();
+        closeCatalog(catalog);
+      }
+      expect(misses).toEqual([]);
+      // And the command itself: the first outer and the first inner hash of each chunk.
+      for (const chunkId of COMPLETE_CHUNKS) {
+        for (const inner of [false, true]) {
+          const hash = hashes.find((candidate) => candidate.inner === inner && chunkOfLedger(candidate.ledgerSeq) === chunkId)!;
+          const run = await runCli(["get-tx", hash.hex, "--config", store.configPath], { cwd: store.dataDir });
+          expect(run.exitCode).toBe(0);
+          expect(JSON.parse(run.stdout)).toMatchObject({ ledger: hash.ledgerSeq, matchedInnerHash: inner });
+        }
+      }
+      // A transaction of the partial tip chunk was never backfilled.
+      const tipHash = lakeHashes.find((hash) => hash.ledgerSeq > LAST_COMPLETE_LEDGER)!;
+      const notFound = await runCli(["get-tx", tipHash.hex, "--config", store.configPath], { cwd: store.dataDir });
+      expect(notFound.exitCode).toBe(1);
+      expect(notFound.stderr).toContain("not found");
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe("fullhistory backfill", () => {
+
 
   test(
     "widening retention_chunks fills downward on the next start",
@@ -134,21 +231,6 @@ describe("fullhistory backfill", () => {
     TEST_TIMEOUT_MS,
   );
 
-  test(
-    "shortening retention_chunks starts, keeps the watermark and writes nothing (pruning is the lifecycle's)",
-    async () => {
-      const store = await newStore();
-      expect((await backfill(store)).exitCode).toBe(0);
-      const before = storeSnapshot(store.layout);
-      const shortened = await backfill(store, "--retention.retention_chunks=1");
-      expect(shortened.exitCode).toBe(0);
-      expect(logged(shortened, "catch-up pass starting")).toEqual([expect.objectContaining({ range_lo: "00000002", range_hi: "00000002" })]);
-      expect(logged(shortened, "backfill complete")).toEqual([expect.objectContaining({ last_committed: LAST_COMPLETE_LEDGER })]);
-      // Chunks 0 and 1 are now below the floor; deleting them is the lifecycle prune (next issue).
-      expect(storeSnapshot(store.layout)).toEqual(before);
-    },
-    TEST_TIMEOUT_MS,
-  );
 
   test(
     "storage root overrides are honoured: packs land under the override, none under the data dir",
@@ -276,19 +358,22 @@ describe("fullhistory backfill on a young or missing lake", () => {
   );
 });
 
-// Read-path checks: enabled as soon as the read-path commands are in the command table.
-const HAS_AUDIT = COMMANDS.some((command) => command.name === "audit");
+interface LakeTxHash {
+  readonly hex: string;
+  readonly bytes: Uint8Array;
+  readonly ledgerSeq: LedgerSeq;
+  readonly inner: boolean;
+}
 
-describe("fullhistory backfill, judged by audit", () => {
-  test.skipIf(!HAS_AUDIT)(
-    "audit --deep finds a backfilled store clean",
-    async () => {
-      const store = await newStore();
-      expect((await backfill(store)).exitCode).toBe(0);
-      const audit = await runCli(["audit", "--config", store.configPath, "--deep", "3"], { cwd: store.dataDir });
-      expect(audit.stderr).toBe("");
-      expect(audit.exitCode).toBe(0);
-    },
-    TEST_TIMEOUT_MS,
-  );
-});
+/** Every outer and fee-bump inner hash in ledgers [2, throughLedgerSeq] of the test lake, regenerated. */
+function lakeTxHashes(throughLedgerSeq: number): LakeTxHash[] {
+  const synth = new LedgerSynth({ seed: SYNTH_SEED_DEFAULT, profile: "sparse", networkPassphrase: E2E_PASSPHRASE });
+  const hashes: LakeTxHash[] = [];
+  for (let seq = 2; seq <= throughLedgerSeq; seq++) {
+    const ledgerSeq = seq as LedgerSeq;
+    const { summary } = synth.generate(ledgerSeq);
+    for (const bytes of summary.txHashes) hashes.push({ hex: Buffer.from(bytes).toString("hex"), bytes: bytes.slice(), ledgerSeq, inner: false });
+    for (const bytes of summary.innerHashes) hashes.push({ hex: Buffer.from(bytes).toString("hex"), bytes: bytes.slice(), ledgerSeq, inner: true });
+  }
+  return hashes;
+}

@@ -15,13 +15,17 @@ import { closeCatalog, openCatalog } from "../../src/catalog/catalog.ts";
 import { allCoverages } from "../../src/catalog/coverage_reads.ts";
 import { earliestLedger } from "../../src/catalog/earliest_ledger.ts";
 import { hotChunkEntries } from "../../src/catalog/hot_reads.ts";
+import { SYNTH_PASSPHRASE_DEFAULT } from "../../src/cli/synth_lake_command.ts";
 import { loadConfig } from "../../src/config/load_config.ts";
 import { Layout, STORAGE_ROOT_NAMES } from "../../src/geometry/layout.ts";
 import { WindowGeometry } from "../../src/geometry/windows.ts";
 import { runCli } from "./e2e_cli.ts";
 
+/** The seed `synth-lake` uses by default (its lakes are regenerated in-process to know their hashes). */
+export const SYNTH_SEED_DEFAULT = 1;
+
 /** The passphrase `synth-lake` writes by default. */
-export const E2E_PASSPHRASE = "Standalone Network ; February 2017";
+export const E2E_PASSPHRASE = SYNTH_PASSPHRASE_DEFAULT;
 
 /** Writes a sparse lake of ledgers [2, last] (100 ledgers per object) into a new temp dir. */
 export async function writeE2eLake(options: { lastLedgerSeq: number; profile: string }): Promise<string> {
