@@ -52,6 +52,8 @@ export class ColdTier implements ReadTier {
   readonly #coverages: readonly IndexCoverage[];
   readonly #indexes = new Map<string, TxhashIndexReader>();
   readonly #packs = new Map<ChunkId, LedgerPackReader>();
+  /** Per chunk asked: is its ledgers key frozen. At most one entry per chunk id. */
+  readonly #frozenLedgers = new Map<ChunkId, boolean>();
 
   /** Use `openColdTier`. */
   constructor(catalog: Catalog) {
@@ -65,7 +67,7 @@ export class ColdTier implements ReadTier {
   ledger(ledgerSeq: LedgerSeq): Uint8Array | undefined {
     if (ledgerSeq < FIRST_LEDGER_SEQ) return undefined;
     const chunkId = chunkOfLedger(ledgerSeq);
-    if (artifactState(this.#catalog, { chunkId, kind: "ledgers" }) !== "frozen") return undefined;
+    if (!this.#ledgersFrozen(chunkId)) return undefined;
     const pack = this.#pack(chunkId);
     const lcmBytes = pack.ledger(ledgerSeq);
     const headerLedgerSeq = ledgerSeqOf(lcmBytes);
@@ -90,6 +92,16 @@ export class ColdTier implements ReadTier {
     this.#packs.clear();
     for (const index of this.#indexes.values()) index.close();
     this.#indexes.clear();
+  }
+
+  /** Whether `chunk:{c}:ledgers` is frozen, asked once per chunk (the catalog is a snapshot). */
+  #ledgersFrozen(chunkId: ChunkId): boolean {
+    let frozen = this.#frozenLedgers.get(chunkId);
+    if (frozen === undefined) {
+      frozen = artifactState(this.#catalog, { chunkId, kind: "ledgers" }) === "frozen";
+      this.#frozenLedgers.set(chunkId, frozen);
+    }
+    return frozen;
   }
 
   #pack(chunkId: ChunkId): LedgerPackReader {

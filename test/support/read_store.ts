@@ -37,6 +37,7 @@ import type { LedgerSource } from "../../src/lake/ledger_source.ts";
 import { openLakeSource } from "../../src/lake/open_lake_source.ts";
 import { LedgerSynth } from "../../src/synth/ledger_synth.ts";
 import { writeSynthLake } from "../../src/synth/synth_lake.ts";
+import type { SynthProfileName } from "../../src/synth/synth_profile.ts";
 
 export const TEST_PASSPHRASE = "Test SDF Network ; September 2015";
 
@@ -66,10 +67,16 @@ export function storeConfigToml(dir: string, lakeDir: string): string {
 }
 
 /**
- * Writes a sparse lake covering chunks [0, lastChunkId] (seeded), a config, and an empty store with
- * `chunksPerWindow`-chunk windows (the CLI always uses 1000) and the earliest ledger pinned at 2.
+ * Writes a lake covering chunks [0, lastChunkId] (seeded; sparse unless `profile` says otherwise), a
+ * config, and an empty store with `chunksPerWindow`-chunk windows (the CLI always uses 1000) and
+ * the earliest ledger pinned at 2.
  */
-export async function createStoreFixture(options: { lastChunkId: number; chunksPerWindow: number; seed: number }): Promise<StoreFixture> {
+export async function createStoreFixture(options: {
+  lastChunkId: number;
+  chunksPerWindow: number;
+  seed: number;
+  profile?: SynthProfileName;
+}): Promise<StoreFixture> {
   const dir = mkdtempSync(join(tmpdir(), "fullhistory-read-"));
   const lakeDir = join(dir, "lake");
   const last = chunkLastLedger(options.lastChunkId as ChunkId);
@@ -77,7 +84,7 @@ export async function createStoreFixture(options: { lastChunkId: number; chunksP
     outDir: lakeDir,
     first: 2 as LedgerSeq,
     last,
-    profile: "sparse",
+    profile: options.profile ?? "sparse",
     seed: options.seed,
     networkPassphrase: TEST_PASSPHRASE,
     ledgersPerFile: 100,
