@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { closeCatalog, openCatalog } from "../src/catalog/catalog.ts";
 import { type ChunkId, type WindowId, chunkFirstLedger, chunkLastLedger } from "../src/geometry/chunk.ts";
 import { STORAGE_ROOT_NAMES } from "../src/geometry/layout.ts";
@@ -7,11 +8,13 @@ import { walkLedger } from "../src/xdr/walk_ledger.ts";
 import {
   closeStoreCatalog,
   createStoreFixture,
+  flipByte,
   freezeChunksFromLake,
   freezeCoverage,
   lakeLedgers,
   removeStoreFixture,
   type StoreFixture,
+  withDamagedFile,
 } from "./support/read_store.ts";
 import { type CliRun, runCli } from "./support/run_cli.ts";
 
@@ -155,6 +158,24 @@ describe("fullhistory get-ledger", () => {
 
   test.each([["1"], ["abc"], ["4294967296"], ["-5"]])("rejects the sequence %p as a usage error (exit 2)", async (seq) => {
     expect(oneLineFailure(await cli(["get-ledger", seq, "--config", fixture.configPath]), 2)).toMatch(/Invalid ledger sequence|Unexpected argument|Unknown flag/);
+  });
+});
+
+describe("damaged files are reported, never served", () => {
+  test("get-ledger names a corrupt pack in one line and exits 1", async () => {
+    const path = fixture.layout.ledgerPackPath(0 as ChunkId);
+    await withDamagedFile(path, (target) => flipByte(target, 40), async () => {
+      const line = oneLineFailure(await cli(["get-ledger", "2", "--config", fixture.configPath]), 1);
+      expect(line).toStartWith(`fullhistory: Cannot read "${path}": file is corrupt: `);
+    });
+  });
+
+  test("get-tx names a frozen index whose file is missing in one line and exits 1", async () => {
+    const path = fixture.layout.indexPath({ windowId: 0 as WindowId, lo: 0 as ChunkId, hi: 1 as ChunkId });
+    await withDamagedFile(path, (target) => rmSync(target), async () => {
+      const line = oneLineFailure(await cli(["get-tx", lakeTxs[0]!.hash, "--config", fixture.configPath]), 1);
+      expect(line).toContain(`"index:00000000:00000000:00000001" is frozen but the file is missing`);
+    });
   });
 });
 
