@@ -75,14 +75,17 @@ function openLake(config: Config) {
 
 /** `audit: clean; …` or `audit: 3 violations (INV-1 1, INV-3 2); …`. */
 export function summaryLine(report: AuditReport): string {
-  const count = report.violations.length;
   const byInvariant = INVARIANTS.map((invariant) => [invariant, report.violations.filter((violation) => violation.invariant === invariant).length] as const)
     .filter(([, invariantCount]) => invariantCount > 0)
     .map(([invariant, invariantCount]) => `${invariant} ${invariantCount}`);
-  const verdict = count === 0 ? "clean" : `${count} violation${count === 1 ? "" : "s"} (${byInvariant.join(", ")})`;
+  const verdict = report.violations.length === 0 ? "clean" : `${counted(report.violations.length, "violation")} (${byInvariant.join(", ")})`;
   return (
-    `audit: ${verdict}; ${report.keyCount} keys, ${report.entryCount} files and dirs, ` +
-    `${report.checkedKeyCount} keys read through, ${report.derivedChunkCount} chunks re-derived; ` +
+    `audit: ${verdict}; ${counted(report.keyCount, "key")}, ${report.entryCount} files and dirs, ` +
+    `${counted(report.checkedKeyCount, "key")} read through, ${counted(report.derivedChunkCount, "chunk")} re-derived; ` +
     `retained ${describeRetainedRange(report.retained)}`
   );
+}
+
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
