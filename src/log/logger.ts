@@ -64,7 +64,8 @@ const ERROR_CAUSES_MAX = 8;
 export function createLogger(options: LoggerOptions): Logger {
   const sink = options.write ?? writeStderr;
   const nowMs = options.nowMs ?? Date.now;
-  return loggerWith({ sink, nowMs, level: options.level, format: options.format }, []);
+  const core: LoggerCore = { sink, nowMs, level: options.level, format: options.format, stamp: { ms: Number.NaN, text: "" } };
+  return loggerWith(core, { keys: new Set(), rendered: "" });
 }
 
 /** A logger that drops every line (for callers that take a logger but run where none is wanted). */
@@ -95,14 +96,25 @@ interface LoggerCore {
   readonly nowMs: () => number;
   readonly level: LogLevel;
   readonly format: LogFormat;
+  /** The last stamp rendered: lines within one millisecond share it. */
+  stamp: { ms: number; text: string };
 }
 
-function loggerWith(core: LoggerCore, bound: readonly (readonly [string, LogValue])[]): Logger {
+/** Fields bound by `child`, rendered once: ` k=v ...` (text) or `,"k":v...` (json). */
+interface BoundFields {
+  readonly keys: ReadonlySet<string>;
+  readonly rendered: string;
+}
+
+function loggerWith(core: LoggerCore, bound: BoundFields): Logger {
   const log = (level: LogLevel, message: string, fields: LogFields | undefined): void => {
     if (LEVEL_RANK[level] < LEVEL_RANK[core.level]) return;
-    const entries = fields === undefined ? bound : [...bound, ...checkedEntries(fields)];
-    const timeText = new Date(core.nowMs()).toISOString();
-    const line = core.format === "json" ? jsonLine(timeText, level, message, entries) : textLine(timeText, level, message, entries);
+    const timeText = stampText(core);
+    const callFields = fields === undefined ? "" : renderFields(core.format, fields, bound.keys);
+    const line =
+      core.format === "json"
+        ? `{"time":"${timeText}","level":"${level}","msg":${JSON.stringify(message)}${bound.rendered}${callFields}}\n`
+        : `${timeText} ${level.toUpperCase()} ${oneLine(message)}${bound.rendered}${callFields}\n`;
     core.sink(line);
   };
   return {
@@ -110,35 +122,43 @@ function loggerWith(core: LoggerCore, bound: readonly (readonly [string, LogValu
     info: (message, fields) => log("info", message, fields),
     warn: (message, fields) => log("warn", message, fields),
     error: (message, fields) => log("error", message, fields),
-    child: (fields) => loggerWith(core, [...bound, ...checkedEntries(fields)]),
+    child: (fields) => {
+      const keys = new Set(bound.keys);
+      for (const key in fields) keys.add(key);
+      return loggerWith(core, { keys, rendered: bound.rendered + renderFields(core.format, fields, bound.keys) });
+    },
   };
 }
 
-function checkedEntries(fields: LogFields): (readonly [string, LogValue])[] {
-  const entries = Object.entries(fields);
-  for (const [key] of entries) {
-    assert(FIELD_KEY_RE.test(key), `log field key "${key}" is not snake_case`);
-    assert(!RESERVED_KEYS.has(key), `log field key "${key}" is reserved by the json format`);
-  }
-  return entries;
+function stampText(core: LoggerCore): string {
+  const ms = core.nowMs();
+  if (ms !== core.stamp.ms) core.stamp = { ms, text: new Date(ms).toISOString() };
+  return core.stamp.text;
 }
 
-function textLine(timeText: string, level: LogLevel, message: string, entries: readonly (readonly [string, LogValue])[]): string {
-  let line = `${timeText} ${level.toUpperCase()} ${oneLine(message)}`;
-  for (const [key, value] of entries) {
+/** Renders `fields` in `format`, each key checked once (snake_case, not reserved, not already bound). */
+function renderFields(format: LogFormat, fields: LogFields, boundKeys: ReadonlySet<string>): string {
+  let rendered = "";
+  for (const key in fields) {
+    checkKey(key);
+    assert(!boundKeys.has(key), `log field key "${key}" is already bound by child()`);
+    const value = fields[key];
     if (value === undefined) continue;
-    line += ` ${key}=${textValue(value)}`;
+    // Keys are snake_case (checked), so they need no quoting or escaping in either format.
+    rendered += format === "json" ? `,"${key}":${JSON.stringify(jsonValue(value))}` : ` ${key}=${textValue(value)}`;
   }
-  return `${line}\n`;
+  return rendered;
 }
 
-function jsonLine(timeText: string, level: LogLevel, message: string, entries: readonly (readonly [string, LogValue])[]): string {
-  const record: Record<string, string | number | boolean> = { time: timeText, level, msg: message };
-  for (const [key, value] of entries) {
-    if (value === undefined) continue;
-    record[key] = jsonValue(value);
-  }
-  return `${JSON.stringify(record)}\n`;
+/** Keys already checked; call sites use a few dozen constant keys, the bound keeps a bug from growing it. */
+const checkedKeys = new Set<string>();
+const CHECKED_KEYS_MAX = 1024;
+
+function checkKey(key: string): void {
+  if (checkedKeys.has(key)) return;
+  assert(FIELD_KEY_RE.test(key), `log field key "${key}" is not snake_case`);
+  assert(!RESERVED_KEYS.has(key), `log field key "${key}" is reserved by the json format`);
+  if (checkedKeys.size < CHECKED_KEYS_MAX) checkedKeys.add(key);
 }
 
 function textValue(value: Exclude<LogValue, undefined>): string {

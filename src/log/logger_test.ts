@@ -92,6 +92,12 @@ describe("Logger.child()", () => {
     expect(lines[0]).toBe("2026-07-01T12:00:00.000Z INFO built chunk=00000007 kind=ledgers ledger_count=10000\n");
   });
 
+  test("a call field repeating a bound field is a programming error", () => {
+    const { options } = capture({ level: "info", format: "json" });
+    const child = createLogger(options).child({ chunk: "00000007" });
+    expect(() => child.info("m", { chunk: "00000008" })).toThrow(InvariantError);
+  });
+
   test("rejects a reserved or non-snake_case field key as a programming error", () => {
     const { options } = capture({ level: "info", format: "json" });
     const logger = createLogger(options);

@@ -68,7 +68,8 @@ interface HistogramSeries {
 }
 
 interface Series {
-  readonly labels: LabelValues;
+  /** `name="value",...` in label-name order, escaped; "" without labels. */
+  readonly labelText: string;
   /** The counter or gauge value; unused by histograms. */
   value: number;
   readonly histogram: HistogramSeries | undefined;
@@ -79,6 +80,8 @@ interface Family {
   readonly options: MetricOptions;
   readonly labelNames: readonly string[];
   readonly bucketBounds: readonly number[];
+  /** The `le` label of each bucket, then "+Inf". */
+  readonly leTexts: readonly string[];
   /** Series by their label values joined with NUL. */
   readonly series: Map<string, Series>;
 }
@@ -143,14 +146,13 @@ export class MetricsRegistry {
 
   /** The whole registry in the Prometheus text format 0.0.4, ending with a newline. */
   exposition(): string {
-    const lines: string[] = [];
+    let text = "";
     for (const family of this.#families.values()) {
-      lines.push(`# HELP ${family.options.name} ${escapeHelp(family.options.help)}`);
-      lines.push(`# TYPE ${family.options.name} ${family.type}`);
+      text += `# HELP ${family.options.name} ${escapeHelp(family.options.help)}\n# TYPE ${family.options.name} ${family.type}\n`;
       const seriesKeys = [...family.series.keys()].sort();
-      for (const key of seriesKeys) lines.push(...seriesLines(family, family.series.get(key)!));
+      for (const key of seriesKeys) text = appendSeries(text, family, family.series.get(key)!);
     }
-    return `${lines.join("\n")}\n`;
+    return text;
   }
 
   #register(type: MetricType, options: MetricOptions, bucketBounds: readonly number[]): Family {
@@ -162,7 +164,8 @@ export class MetricsRegistry {
       assert(!labelName.startsWith("__"), `metric ${options.name}: label name "${labelName}" is reserved`);
     }
     assert(new Set(labelNames).size === labelNames.length, `metric ${options.name}: a label name repeats`);
-    const family: Family = { type, options, labelNames, bucketBounds, series: new Map() };
+    const leTexts = [...bucketBounds.map(formatValue), "+Inf"];
+    const family: Family = { type, options, labelNames, bucketBounds, leTexts, series: new Map() };
     this.#families.set(options.name, family);
     if (labelNames.length === 0) seriesOf(family, undefined); // an unlabeled metric shows 0 before its first update
     return family;
@@ -189,30 +192,30 @@ function seriesOf(family: Family, labels: LabelValues | undefined): Series {
       family.type === "histogram"
         ? { bucketCounts: new Array<number>(family.bucketBounds.length + 1).fill(0), sum: 0, count: 0 }
         : undefined;
-    series = { labels: { ...given }, value: 0, histogram };
+    const labelText = family.labelNames.map((labelName) => `${labelName}="${escapeLabelValue(given[labelName]!)}"`).join(",");
+    series = { labelText, value: 0, histogram };
     family.series.set(key, series);
   }
   return series;
 }
 
-function seriesLines(family: Family, series: Series): string[] {
+/** Appends `series`'s sample lines to `text` (label text and bucket bounds were rendered at creation). */
+function appendSeries(text: string, family: Family, series: Series): string {
   const name = family.options.name;
-  const labelPairs = family.labelNames.map((labelName) => `${labelName}="${escapeLabelValue(series.labels[labelName]!)}"`);
-  if (series.histogram === undefined) return [`${name}${braced(labelPairs)} ${formatValue(series.value)}`];
-  const lines: string[] = [];
+  const labels = series.labelText;
+  if (series.histogram === undefined) return `${text}${name}${braced(labels)} ${formatValue(series.value)}\n`;
   let cumulative = 0;
+  const leLabelPrefix = labels === "" ? "" : `${labels},`;
   for (let index = 0; index <= family.bucketBounds.length; index++) {
     cumulative += series.histogram.bucketCounts[index]!;
-    const le = index < family.bucketBounds.length ? formatValue(family.bucketBounds[index]!) : "+Inf";
-    lines.push(`${name}_bucket${braced([...labelPairs, `le="${le}"`])} ${cumulative}`);
+    text += `${name}_bucket{${leLabelPrefix}le="${family.leTexts[index]!}"} ${cumulative}\n`;
   }
-  lines.push(`${name}_sum${braced(labelPairs)} ${formatValue(series.histogram.sum)}`);
-  lines.push(`${name}_count${braced(labelPairs)} ${series.histogram.count}`);
-  return lines;
+  text += `${name}_sum${braced(labels)} ${formatValue(series.histogram.sum)}\n`;
+  return `${text}${name}_count${braced(labels)} ${series.histogram.count}\n`;
 }
 
-function braced(labelPairs: readonly string[]): string {
-  return labelPairs.length === 0 ? "" : `{${labelPairs.join(",")}}`;
+function braced(labelText: string): string {
+  return labelText === "" ? "" : `{${labelText}}`;
 }
 
 function formatValue(value: number): string {
