@@ -14,7 +14,7 @@
 
 import { type AuditReport, runAudit } from "../audit/run_audit.ts";
 import { formatViolation, INVARIANTS } from "../audit/violation.ts";
-import type { Config } from "../config/config.ts";
+import { lakeSourceOptions } from "../daemon/startup.ts";
 import { UsageError } from "../errors.ts";
 import { openLakeSource } from "../lake/open_lake_source.ts";
 import { describeRetainedRange } from "../read/retained_range.ts";
@@ -45,7 +45,7 @@ export const AUDIT_COMMAND: Command = {
     return withReadOnlyStore(args.configArgv, async ({ config, catalog }) => {
       // Scratch on the store's own volume (a dense chunk re-derives to ~1 GB; /tmp may be small).
       const scratchDir = config.storage.defaultDataDir;
-      const deep = sampleCount === undefined ? undefined : { sampleCount, source: await openLake(config), scratchDir };
+      const deep = sampleCount === undefined ? undefined : { sampleCount, source: await openLakeSource(lakeSourceOptions(config)), scratchDir };
       const report = await runAudit(catalog, { retentionChunks: config.retention.retentionChunks, deep });
       for (const violation of report.violations) process.stdout.write(`${formatViolation(violation)}\n`);
       process.stdout.write(`${summaryLine(report)}\n`);
@@ -60,17 +60,6 @@ function parseSampleCount(text: string): number {
     throw new UsageError(`Invalid --deep "${text}": want how many chunks to re-derive, a whole number from 1 to ${DEEP_SAMPLE_MAX}`);
   }
   return value;
-}
-
-function openLake(config: Config) {
-  const { datastore, bsb } = config.backfill;
-  return openLakeSource({
-    type: datastore.type,
-    params: datastore.params,
-    schema: { ledgersPerFile: datastore.ledgersPerFile, filesPerPartition: datastore.filesPerPartition },
-    bsb,
-    networkPassphrase: config.ingestion.networkPassphrase,
-  });
 }
 
 /** `audit: clean; …` or `audit: 3 violations (INV-1 1, INV-3 2); …`. */

@@ -115,7 +115,7 @@ function backfillDeps(
 }
 
 /** `[backfill.datastore]`, `[backfill.bsb]` and the passphrase in the lake module's shape. */
-function lakeSourceOptions(config: Config): LakeSourceOptions {
+export function lakeSourceOptions(config: Config): LakeSourceOptions {
   const datastore = config.backfill.datastore;
   return {
     type: datastore.type,
