@@ -1,0 +1,210 @@
+/**
+ * Backfill throughput and peak memory against their floor, measured in the same run on the same
+ * lake (reference §12.3 "cold ingest"; bun-ffi.md §8):
+ *
+ *   backfill      — `runBackfill` over chunks 0 and 1 with workers = 2: the real engine (resolve,
+ *                   the Worker pool, processChunk: lake fetch + zstd decode, XDR walk, ledger pack,
+ *                   events segment, .bin; barriers, flips; then the index build of [0, 1]).
+ *   floor         — the same lake objects read, zstd-decompressed, and every ledger zstd-compressed
+ *                   again (level 3 + checksum, as the pack writes it), one Worker per chunk on 2 cores.
+ *   backfill_rss  — peak RSS (VmHWM) of the process running the engine, vs the floor process's.
+ *
+ * A dense chunk is 10,000 × ~0.9 MB, too big for the bench budget, so each chunk is reduced: its
+ * first DENSE_LEDGERS ledgers are the dense profile (the real per-ledger path at mainnet size) and
+ * the rest are the sparse profile (which completes the chunk, as processChunk only freezes whole
+ * chunks). Both runs process exactly the same 20,000 ledgers; the figure is ledgers/s over all of
+ * them, dominated by the dense ones (≈ 94% of the bytes).
+ *
+ * Each side runs in its own child process so each peak RSS is its own. Prints
+ * `bench <name>: <value> <unit> | floor <value> <unit> | ratio <value/floor>`.
+ */
+
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isMainThread, parentPort } from "node:worker_threads";
+import { closeCatalog, openCatalog } from "../src/catalog/catalog.ts";
+import { type ChunkId, type LedgerSeq, chunkFirstLedger, chunkLastLedger, LEDGERS_PER_CHUNK } from "../src/geometry/chunk.ts";
+import { zstdEncode } from "../src/formats/zstd_codec.ts";
+import { objectKeyOf } from "../src/lake/datastore_schema.ts";
+import { silentLogger } from "../src/log/logger.ts";
+import { writeSynthLake } from "../src/synth/synth_lake.ts";
+import { type SynthProfileName } from "../src/synth/synth_profile.ts";
+import { splitLedgerBatch } from "../src/xdr/ledger_close_meta_batch.ts";
+import { SILENT_BACKFILL_OBSERVER } from "../src/backfill/backfill_observer.ts";
+import { runBackfill } from "../src/backfill/run_backfill.ts";
+import { fixtureLayout } from "../test/support/catalog_fixture.ts";
+
+const CHUNK_COUNT = 2;
+const WORKER_COUNT = 2;
+/** Dense ledgers at the start of each chunk; even, so they end on a 2-ledger object boundary. */
+const DENSE_LEDGERS = 500;
+const PASSPHRASE = "Standalone Network ; February 2017";
+/** 2 ledgers per object: the only size > 1 whose objects never straddle a chunk boundary (chunks start at ledger 2). */
+const SCHEMA = { ledgersPerFile: 2, filesPerPartition: 64_000, fileExtension: "zst" } as const;
+const LEDGER_COUNT = CHUNK_COUNT * LEDGERS_PER_CHUNK;
+
+interface RunFigures {
+  seconds: number;
+  peakRssBytes: number;
+}
+
+function line(name: string, value: number, floor: number, unit: string): void {
+  console.log(`bench ${name}: ${value.toFixed(0)} ${unit} | floor ${floor.toFixed(0)} ${unit} | ratio ${(value / floor).toFixed(2)}`);
+}
+
+/** VmHWM: the peak resident set of this process, Workers included. */
+function peakRssBytes(): number {
+  const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
+  if (match === null) throw new Error("no VmHWM in /proc/self/status");
+  return Number(match[1]) * 1024;
+}
+
+function lakeOptions(lakeDir: string): Parameters<typeof runBackfill>[0]["lake"] {
+  return {
+    type: "Filesystem",
+    params: { destination_path: lakeDir },
+    schema: {},
+    // The config defaults of [backfill.bsb] (docs/configuration.md).
+    bsb: { bufferObjectCount: 100, workerCount: 8, maxRetries: 0, retryWaitMs: 0 },
+    networkPassphrase: PASSPHRASE,
+  };
+}
+
+async function writeLake(lakeDir: string): Promise<void> {
+  const write = (first: number, last: number, profile: SynthProfileName) =>
+    writeSynthLake({
+      outDir: lakeDir,
+      first: first as LedgerSeq,
+      last: last as LedgerSeq,
+      profile,
+      seed: 1,
+      networkPassphrase: PASSPHRASE,
+      ledgersPerFile: SCHEMA.ledgersPerFile,
+      filesPerPartition: SCHEMA.filesPerPartition,
+    });
+  for (let chunkId = 0; chunkId < CHUNK_COUNT; chunkId++) {
+    const first = chunkFirstLedger(chunkId as ChunkId);
+    await write(first, first + DENSE_LEDGERS - 1, "dense");
+    await write(first + DENSE_LEDGERS, chunkLastLedger(chunkId as ChunkId), "sparse");
+  }
+}
+
+/** Child: the real engine over chunks 0..1 into a fresh data dir. */
+async function engineChild(dataDir: string, lakeDir: string): Promise<RunFigures> {
+  const catalog = openCatalog(fixtureLayout(dataDir, { chunksPerWindow: 1000 }), { readOnly: false });
+  try {
+    const started = performance.now();
+    await runBackfill(
+      {
+        catalog,
+        workerCount: WORKER_COUNT,
+        maxRetries: 0,
+        lake: lakeOptions(lakeDir),
+        openHotChunk: () => {
+          throw new Error("the bench has no hot DB");
+        },
+        observer: SILENT_BACKFILL_OBSERVER,
+        logger: silentLogger(),
+        signal: new AbortController().signal,
+      },
+      { rangeStart: 0 as ChunkId, rangeEnd: (CHUNK_COUNT - 1) as ChunkId },
+    );
+    return { seconds: (performance.now() - started) / 1000, peakRssBytes: peakRssBytes() };
+  } finally {
+    closeCatalog(catalog);
+  }
+}
+
+function objectPathsOf(lakeDir: string, chunkId: ChunkId): string[] {
+  const paths: string[] = [];
+  for (let seq: number = chunkFirstLedger(chunkId); seq <= chunkLastLedger(chunkId); seq += SCHEMA.ledgersPerFile) {
+    paths.push(join(lakeDir, objectKeyOf(SCHEMA, seq as LedgerSeq)));
+  }
+  return paths;
+}
+
+/** Floor Worker: locates every ledger of its objects (untimed), then on "go" times read + decompress + recompress. */
+function floorWorker(): void {
+  const port = parentPort!;
+  let ledgerRanges: { path: string; ranges: [number, number][] }[] = [];
+  port.on("message", (message: { kind: "prepare"; paths: string[] } | { kind: "go" }) => {
+    if (message.kind === "prepare") {
+      ledgerRanges = message.paths.map((path) => {
+        const batch = Bun.zstdDecompressSync(readFileSync(path));
+        let byteOffset = 12; // LedgerCloseMetaBatch header: start, end, count
+        const ranges: [number, number][] = splitLedgerBatch(batch).ledgers.map((ledger) => {
+          const range: [number, number] = [byteOffset, byteOffset + ledger.length];
+          byteOffset += ledger.length;
+          return range;
+        });
+        return { path, ranges };
+      });
+      port.postMessage("prepared");
+      return;
+    }
+    let ledgerCount = 0;
+    for (const { path, ranges } of ledgerRanges) {
+      const batch = Bun.zstdDecompressSync(readFileSync(path));
+      for (const [from, to] of ranges) zstdEncode(batch.subarray(from, to));
+      ledgerCount += ranges.length;
+    }
+    port.postMessage(ledgerCount);
+  });
+}
+
+/** Child: the floor, one Worker per chunk. */
+async function floorChild(lakeDir: string): Promise<RunFigures> {
+  const workers = Array.from({ length: CHUNK_COUNT }, () => new Worker(import.meta.url));
+  const reply = (worker: Worker) => new Promise<unknown>((resolve, reject) => {
+    worker.addEventListener("message", (event) => resolve(event.data), { once: true });
+    worker.addEventListener("error", (event) => reject(new Error(event.message)), { once: true });
+  });
+  await Promise.all(workers.map((worker, chunkId) => {
+    const prepared = reply(worker);
+    worker.postMessage({ kind: "prepare", paths: objectPathsOf(lakeDir, chunkId as ChunkId) });
+    return prepared;
+  }));
+  const started = performance.now();
+  const counts = await Promise.all(workers.map((worker) => {
+    const done = reply(worker);
+    worker.postMessage({ kind: "go" });
+    return done;
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  for (const worker of workers) worker.terminate();
+  const ledgerCount = counts.reduce((sum: number, count) => sum + Number(count), 0);
+  if (ledgerCount !== LEDGER_COUNT) throw new Error(`floor compressed ${ledgerCount} ledgers, want ${LEDGER_COUNT}`);
+  return { seconds, peakRssBytes: peakRssBytes() };
+}
+
+async function runChild(args: string[]): Promise<RunFigures> {
+  const child = Bun.spawn([process.execPath, import.meta.path, ...args], { stdout: "pipe", stderr: "inherit" });
+  const output = await new Response(child.stdout).text();
+  if ((await child.exited) !== 0) throw new Error(`bench child ${args[0]} failed`);
+  return JSON.parse(output) as RunFigures;
+}
+
+async function main(): Promise<void> {
+  const workDir = mkdtempSync(join(tmpdir(), "fullhistory-backfill-bench-"));
+  try {
+    const lakeDir = join(workDir, "lake");
+    await writeLake(lakeDir);
+    const floor = await runChild(["--floor", lakeDir]);
+    const engine = await runChild(["--engine", join(workDir, "data"), lakeDir]);
+    line("backfill", LEDGER_COUNT / engine.seconds, LEDGER_COUNT / floor.seconds, "ledgers/s");
+    line("backfill_rss", engine.peakRssBytes / 2 ** 20, floor.peakRssBytes / 2 ** 20, "MB");
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+if (!isMainThread) {
+  floorWorker();
+} else if (process.argv[2] === "--engine") {
+  console.log(JSON.stringify(await engineChild(process.argv[3]!, process.argv[4]!)));
+} else if (process.argv[2] === "--floor") {
+  console.log(JSON.stringify(await floorChild(process.argv[3]!)));
+} else {
+  await main();
+}
