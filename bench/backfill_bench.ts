@@ -27,19 +27,20 @@ import { closeCatalog, openCatalog } from "../src/catalog/catalog.ts";
 import { type ChunkId, type LedgerSeq, chunkFirstLedger, chunkLastLedger, LEDGERS_PER_CHUNK } from "../src/geometry/chunk.ts";
 import { zstdEncode } from "../src/formats/zstd_codec.ts";
 import { objectKeyOf } from "../src/lake/datastore_schema.ts";
+import { type LakeSourceOptions } from "../src/lake/open_lake_source.ts";
 import { silentLogger } from "../src/log/logger.ts";
 import { writeSynthLake } from "../src/synth/synth_lake.ts";
 import { type SynthProfileName } from "../src/synth/synth_profile.ts";
 import { splitLedgerBatch } from "../src/xdr/ledger_close_meta_batch.ts";
 import { SILENT_BACKFILL_OBSERVER } from "../src/backfill/backfill_observer.ts";
 import { runBackfill } from "../src/backfill/run_backfill.ts";
+import { BACKFILL_TEST_PASSPHRASE, lakeOptionsOf } from "../test/support/backfill_fixture.ts";
 import { fixtureLayout } from "../test/support/catalog_fixture.ts";
 
 const CHUNK_COUNT = 2;
 const WORKER_COUNT = 2;
 /** Dense ledgers at the start of each chunk; even, so they end on a 2-ledger object boundary. */
 const DENSE_LEDGERS = 500;
-const PASSPHRASE = "Standalone Network ; February 2017";
 /** 2 ledgers per object: the only size > 1 whose objects never straddle a chunk boundary (chunks start at ledger 2). */
 const SCHEMA = { ledgersPerFile: 2, filesPerPartition: 64_000, fileExtension: "zst" } as const;
 const LEDGER_COUNT = CHUNK_COUNT * LEDGERS_PER_CHUNK;
@@ -60,15 +61,9 @@ function peakRssBytes(): number {
   return Number(match[1]) * 1024;
 }
 
-function lakeOptions(lakeDir: string): Parameters<typeof runBackfill>[0]["lake"] {
-  return {
-    type: "Filesystem",
-    params: { destination_path: lakeDir },
-    schema: {},
-    // The config defaults of [backfill.bsb] (docs/configuration.md).
-    bsb: { bufferObjectCount: 100, workerCount: 8, maxRetries: 0, retryWaitMs: 0 },
-    networkPassphrase: PASSPHRASE,
-  };
+function lakeOptions(lakeDir: string): LakeSourceOptions {
+  // The config defaults of [backfill.bsb] (docs/configuration.md).
+  return { ...lakeOptionsOf(lakeDir), bsb: { bufferObjectCount: 100, workerCount: 8, maxRetries: 0, retryWaitMs: 0 } };
 }
 
 async function writeLake(lakeDir: string): Promise<void> {
@@ -79,7 +74,7 @@ async function writeLake(lakeDir: string): Promise<void> {
       last: last as LedgerSeq,
       profile,
       seed: 1,
-      networkPassphrase: PASSPHRASE,
+      networkPassphrase: BACKFILL_TEST_PASSPHRASE,
       ledgersPerFile: SCHEMA.ledgersPerFile,
       filesPerPartition: SCHEMA.filesPerPartition,
     });

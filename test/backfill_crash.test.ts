@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Catalog, closeCatalog, openCatalog } from "../src/catalog/catalog.ts";
-import { BACKFILL_WORKER_CRASH_POINTS, CRASH_AT_ENV, type CrashPoint } from "../src/crash_point.ts";
+import { CRASH_AT_ENV, CRASH_POINTS } from "../src/crash_point.ts";
 import { FullhistoryError } from "../src/errors.ts";
 import { openTxhashIndex } from "../src/formats/txhash_index_reader.ts";
 import { openTxhashRun } from "../src/formats/txhash_run.ts";
@@ -30,30 +30,18 @@ const DRIVER = join(import.meta.dir, "support", "backfill_driver.ts");
 const DRIVER_TIMEOUT_MS = 60_000;
 const CASE_TIMEOUT_MS = 120_000;
 
-/** Every catalog point a backfill passes (the hot bracket's are the ingestion's, not backfill's). */
-const PROTOCOL_POINTS: readonly CrashPoint[] = [
-  "chunk.marked",
-  "chunk.barriered",
-  "chunk.flipped",
-  "index.marked",
-  "index.barriered",
-  "index.committed",
-  "sweep.chunk.demoted",
-  "sweep.chunk.unlinked",
-  "sweep.chunk.synced",
-  "sweep.chunk.deleted",
-  "sweep.index.demoted",
-  "sweep.index.unlinked",
-  "sweep.index.synced",
-  "sweep.index.deleted",
-];
+/**
+ * Every point of the protocols a backfill runs: chunk artifacts, index coverages, both sweeps and
+ * the Worker's write steps (`hot.*` belong to ingestion's hot bracket, not to backfill).
+ */
+const BACKFILL_POINTS = CRASH_POINTS.filter((point) => /^(chunk|index|sweep)\./.test(point));
 /**
  * Later passes of a point: mid-chunk (each Worker counts its own ledgers), after the .bin and after
  * the events segment (each chunk Worker finishes ledgers, txhash, events in that order), the second
  * pass's chunk marks and the terminal commit of [0, 1].
  */
 const LATER_PASSES = ["chunk.ledger.appended:5000", "chunk.artifact.finished:2", "chunk.artifact.finished:3", "chunk.marked:2", "index.committed:2"];
-const CRASH_CASES = [...PROTOCOL_POINTS, ...BACKFILL_WORKER_CRASH_POINTS, ...LATER_PASSES];
+const CRASH_CASES = [...BACKFILL_POINTS, ...LATER_PASSES];
 
 interface DriverRun {
   exitCode: number | null;
