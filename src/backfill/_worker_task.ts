@@ -9,9 +9,9 @@
  *   `close` before a reply → rejects (the Worker exited or was killed)
  *   signal aborted         → terminates the Worker, rejects with `signal.reason`
  *
- * The Worker is terminated once the promise settles, so no Worker outlives its task. One Worker per
- * task: a chunk build's memory (term postings, tx-hash columns) is returned with it, and a crash of
- * one build cannot poison the next.
+ * The Worker is terminated (and a hot feed ended) once the promise settles, so no Worker outlives
+ * its task. One Worker per task: a chunk build's memory (term postings, tx-hash columns) is
+ * returned with it, and a crash of one build cannot poison the next.
  * @module
  */
 
@@ -65,6 +65,7 @@ export function runInWorker(task: WorkerTask, options: WorkerRunOptions): Promis
       settled = true;
       signal.removeEventListener("abort", onAbort);
       worker.terminate();
+      options.ledgerFeed?.return?.(); // ends a generator feed early, freeing its RocksDB iterator
       finish();
     };
     const onAbort = (): void => settle(() => reject(signal.reason));

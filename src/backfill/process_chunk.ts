@@ -19,8 +19,15 @@
  * @module
  */
 
-import { kindsNotFrozen, type ChunkArtifacts, barrierChunkArtifacts, createChunkDirs, flipChunkFrozen, markChunkFreezing } from "../catalog/write_protocol.ts";
 import { assert } from "../assert.ts";
+import {
+  type ChunkArtifacts,
+  barrierChunkArtifacts,
+  createChunkDirs,
+  flipChunkFrozen,
+  kindsNotFrozen,
+  markChunkFreezing,
+} from "../catalog/write_protocol.ts";
 import { chunkFirstLedger, chunkLastLedger, LEDGERS_PER_CHUNK, pad8 } from "../geometry/chunk.ts";
 import { type ChunkSourceKind } from "./backfill_observer.ts";
 import { type BackfillSourceDeps, type ChunkSource, backfillSource } from "./backfill_source.ts";
