@@ -9,6 +9,10 @@
  *   6. lastCommittedLedger: derive progress (§7.8; a lost ready hot DB is fatal)
  *   7. catch-up passes until the target stops moving (§7.9 + D10; no tip fails the run)
  *
+ * Steps 2–5 (`openForStartup`) happen once per process; steps 6–7 (`catchUpOpened`) again at every
+ * daemon run, because the supervisor restarts a failed run without re-locking or re-validating
+ * (reference §7.6 `superviseStreaming`, D11). `startUp` is both, for `fullhistory backfill`.
+ *
  * On success the caller owns the open storage and closes it; on any failure (or an abort) what was
  * opened is closed before the error propagates, so the locks are free when the caller sees it. A
  * `kill -9` at any instant leaves only states the write protocol converges from (README invariants).
@@ -53,8 +57,37 @@ export interface Started {
   readonly lastCommittedLedger: LedgerSeq;
 }
 
+/** Steps 2–5: storage locked and open, the lake open, the `earliest_ledger` pin settled. */
+export interface OpenedStore {
+  readonly storage: Storage;
+  /** The lake as the main thread reads it (tip sampling, the live tail). */
+  readonly lake: LedgerSource;
+  /** The same lake's settings, for the backfill Workers that open their own. */
+  readonly lakeOptions: LakeSourceOptions;
+  readonly policy: RetentionPolicy;
+  /** True when this start wrote the pin (first start). */
+  readonly pinnedNow: boolean;
+}
+
 /** Runs steps 2–7 of the module comment. */
 export async function startUp(config: Config, deps: StartupDeps): Promise<Started> {
+  const opened = await openForStartup(config, deps);
+  try {
+    const lastCommittedLedgerSeq = await catchUpOpened(config, opened, deps);
+    return {
+      storage: opened.storage,
+      lake: opened.lake,
+      earliestLedgerSeq: opened.policy.earliestLedgerSeq,
+      lastCommittedLedger: lastCommittedLedgerSeq,
+    };
+  } catch (err) {
+    opened.storage.close();
+    throw err;
+  }
+}
+
+/** Steps 2–5 of the module comment; on failure nothing stays open or locked. */
+export async function openForStartup(config: Config, deps: Pick<StartupDeps, "logger" | "signal">): Promise<OpenedStore> {
   const { logger, signal } = deps;
   const storage = openStorage(config.storage); // steps 2–3
   try {
@@ -62,21 +95,36 @@ export async function startUp(config: Config, deps: StartupDeps): Promise<Starte
     const lakeOptions = lakeSourceOptions(config);
     const lake = await openLakeSource(lakeOptions); // step 4
     logger.info("lake source open", { lake: lake.description });
-    const sampleTip: TipSampler = (options) => sampleNetworkTip(lake, { signal: options.signal });
-    const settled = await validateConfig({ catalog: storage.catalog, sampleTip, signal }, config.retention.earliestLedger); // step 5
+    const validateDeps = { catalog: storage.catalog, sampleTip: tipSamplerOf(lake), signal };
+    const settled = await validateConfig(validateDeps, config.retention.earliestLedger); // step 5
     const policy: RetentionPolicy = { retentionChunks: config.retention.retentionChunks, earliestLedgerSeq: settled.earliestLedgerSeq };
-    const derivedLedgerSeq = deriveWatermark(storage, { policy, pinnedNow: settled.pinnedNow, deps }); // step 6
-    const runner: BackfillRunner = (range, options) =>
-      runBackfill(backfillDeps(config, { storage, lakeOptions, deps, signal: options.signal }), range).then(() => undefined);
-    const caughtUp = await catchUp(
-      { sampleTip, runBackfill: runner, logger, metrics: deps.metrics, signal },
-      { lastCommittedLedger: derivedLedgerSeq, policy },
-    ); // step 7
-    return { storage, lake, earliestLedgerSeq: settled.earliestLedgerSeq, lastCommittedLedger: caughtUp.lastCommittedLedger };
+    return { storage, lake, lakeOptions, policy, pinnedNow: settled.pinnedNow };
   } catch (err) {
     storage.close();
     throw err;
   }
+}
+
+/**
+ * Steps 6–7 of the module comment over an opened store: derives the last committed ledger, then
+ * catches up; returns the last committed ledger after catch-up. Closes nothing: the caller owns
+ * `opened` (the daemon runs this again after a failed run, on the same storage).
+ */
+export async function catchUpOpened(config: Config, opened: OpenedStore, deps: StartupDeps): Promise<LedgerSeq> {
+  const { logger, signal } = deps;
+  const { storage, policy } = opened;
+  const derivedLedgerSeq = deriveWatermark(storage, { policy, pinnedNow: opened.pinnedNow, deps }); // step 6
+  const runner: BackfillRunner = (range, options) =>
+    runBackfill(backfillDeps(config, { storage, lakeOptions: opened.lakeOptions, deps, signal: options.signal }), range).then(() => undefined);
+  const caughtUp = await catchUp(
+    { sampleTip: tipSamplerOf(opened.lake), runBackfill: runner, logger, metrics: deps.metrics, signal },
+    { lastCommittedLedger: derivedLedgerSeq, policy },
+  ); // step 7
+  return caughtUp.lastCommittedLedger;
+}
+
+function tipSamplerOf(lake: LedgerSource): TipSampler {
+  return (options) => sampleNetworkTip(lake, { signal: options.signal });
 }
 
 /** Step 6: lastCommittedLedger with the hot probe, its gauges and the startup log line (§10.3). */

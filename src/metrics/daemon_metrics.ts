@@ -39,6 +39,8 @@ export interface DaemonMetrics {
   readonly phaseDurationSeconds: Histogram;
   /** Chunks per index build. */
   readonly rebuildChunksPerIndex: Histogram;
+  /** Daemon runs that failed and were restarted by the supervisor (D11). */
+  readonly daemonRestartsTotal: Counter;
 }
 
 /** Registers every daemon metric in a fresh registry; `fullhistory_build_info{version}` is 1. */
@@ -100,6 +102,10 @@ export function createDaemonMetrics(): DaemonMetrics {
       name: "fullhistory_rebuild_chunks_per_index",
       help: "Chunks covered by one tx-hash index build.",
       buckets: exponentialBuckets(1, { factor: 2, count: 13 }),
+    }),
+    daemonRestartsTotal: registry.counter({
+      name: "fullhistory_daemon_restarts_total",
+      help: "Daemon runs that failed and were restarted after a backoff (the warn log line says why).",
     }),
   };
 }
