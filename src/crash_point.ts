@@ -49,12 +49,19 @@ export const CRASH_POINTS = [
   "chunk.ledger.appended",
   "chunk.artifact.finished",
   "index.built",
+  // A lifecycle run (reference §7.7; src/lifecycle): after its freeze, discard and prune stages.
+  "lifecycle.frozen",
+  "lifecycle.discarded",
+  "lifecycle.pruned",
 ] as const;
 /** One name from `CRASH_POINTS`; `crashPoint` accepts nothing else. */
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 /** The points only a backfill Worker passes; test/backfill_crash.test.ts drives them, the catalog scenario cannot. */
 export const BACKFILL_WORKER_CRASH_POINTS: readonly CrashPoint[] = ["chunk.ledger.appended", "chunk.artifact.finished", "index.built"];
+
+/** The points between a lifecycle run's stages; test/lifecycle_crash.test.ts drives them, the catalog scenario cannot. */
+export const LIFECYCLE_CRASH_POINTS: readonly CrashPoint[] = ["lifecycle.frozen", "lifecycle.discarded", "lifecycle.pruned"];
 
 /** The environment variable that arms one crash point (D14). */
 export const CRASH_AT_ENV = "FULLHISTORY_CRASH_AT";

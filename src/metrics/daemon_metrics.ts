@@ -1,16 +1,16 @@
 /**
  * The daemon's control-plane metrics (reference §10.1, our prefix `fullhistory_` instead of the
- * reference's `soroban_rpc_fullhistory_streaming_`), registered once per process. This issue sets
- * the startup and catch-up ones; the lifecycle (freeze, discard, prune, hot chunks, cold bytes) adds
- * its rows when it lands. docs/operations.md lists every metric and when it moves.
+ * reference's `soroban_rpc_fullhistory_streaming_`), registered once per process: startup and
+ * catch-up, and the lifecycle runs (freeze, discard, prune, hot chunks, cold bytes; src/lifecycle).
+ * docs/operations.md lists every metric and when it moves.
  * @module
  */
 
 import { version } from "../../package.json";
 import { type Counter, exponentialBuckets, type Gauge, type Histogram, MetricsRegistry } from "./registry.ts";
 
-/** Phases timed by `phaseDurationSeconds` (reference §10.1 label `phase`); the lifecycle adds its own. */
-export type Phase = "catchup_pass" | "rebuild";
+/** Phases timed by `phaseDurationSeconds` (reference §10.1 label `phase`); the last three are lifecycle stages. */
+export type Phase = "catchup_pass" | "rebuild" | "freeze" | "discard" | "prune";
 
 /** The named metrics; every handle writes into `registry`. */
 export interface DaemonMetrics {
@@ -39,6 +39,20 @@ export interface DaemonMetrics {
   readonly phaseDurationSeconds: Histogram;
   /** Chunks per index build. */
   readonly rebuildChunksPerIndex: Histogram;
+  /** Lifecycle: chunk builds planned by freeze stages (reference `freeze_chunks_total`). */
+  readonly freezeChunksTotal: Counter;
+  /** Lifecycle: index builds planned by freeze stages (reference `freeze_indexes_total`). */
+  readonly freezeIndexesTotal: Counter;
+  /** Lifecycle: hot DBs the discard stage removed. */
+  readonly discardedHotChunksTotal: Counter;
+  /** Lifecycle: prune ops run (one per coverage key, one per batch of artifact keys). */
+  readonly prunedOpsTotal: Counter;
+  /** Lifecycle: runs that finished every stage. */
+  readonly lifecycleRunsTotal: Counter;
+  /** Lifecycle: `hot:chunk` keys (any state) after the discard stage. */
+  readonly liveHotChunks: Gauge;
+  /** Lifecycle: bytes of the files under the four cold roots after the prune stage. */
+  readonly coldTierBytes: Gauge;
   /** Daemon runs that failed and were restarted by the supervisor (D11). */
   readonly daemonRestartsTotal: Counter;
 }
@@ -102,6 +116,34 @@ export function createDaemonMetrics(): DaemonMetrics {
       name: "fullhistory_rebuild_chunks_per_index",
       help: "Chunks covered by one tx-hash index build.",
       buckets: exponentialBuckets(1, { factor: 2, count: 13 }),
+    }),
+    freezeChunksTotal: registry.counter({
+      name: "fullhistory_freeze_chunks_total",
+      help: "Chunk builds planned by lifecycle freeze stages.",
+    }),
+    freezeIndexesTotal: registry.counter({
+      name: "fullhistory_freeze_indexes_total",
+      help: "Tx-hash index builds planned by lifecycle freeze stages.",
+    }),
+    discardedHotChunksTotal: registry.counter({
+      name: "fullhistory_discarded_hot_chunks_total",
+      help: "Hot chunk DBs removed by the lifecycle (served by cold files, or below the retention floor).",
+    }),
+    prunedOpsTotal: registry.counter({
+      name: "fullhistory_pruned_ops_total",
+      help: "Lifecycle prune ops: one per index coverage key, one per batch of chunk artifact keys.",
+    }),
+    lifecycleRunsTotal: registry.counter({
+      name: "fullhistory_lifecycle_runs_total",
+      help: "Lifecycle runs that finished every stage (freeze, discard, prune).",
+    }),
+    liveHotChunks: registry.gauge({
+      name: "fullhistory_live_hot_chunks",
+      help: "Hot chunk DBs in the catalog (any state) after the lifecycle's discard stage.",
+    }),
+    coldTierBytes: registry.gauge({
+      name: "fullhistory_cold_tier_bytes",
+      help: "Bytes of the files under the ledgers, events, txhash_raw and txhash_index roots after the lifecycle's prune stage.",
     }),
     daemonRestartsTotal: registry.counter({
       name: "fullhistory_daemon_restarts_total",
