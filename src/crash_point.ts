@@ -53,6 +53,12 @@ export const CRASH_POINTS = [
   "lifecycle.frozen",
   "lifecycle.discarded",
   "lifecycle.pruned",
+  // The ingestion loop (reference §7.11, §5.7; src/daemon/ingestion.ts): after each ledger's synced
+  // batch, then at a chunk boundary after the close, the next chunk's hot DB open, the lifecycle wake.
+  "ingest.committed",
+  "ingest.boundary.closed",
+  "ingest.boundary.opened",
+  "ingest.boundary.woke",
 ] as const;
 /** One name from `CRASH_POINTS`; `crashPoint` accepts nothing else. */
 export type CrashPoint = (typeof CRASH_POINTS)[number];
@@ -62,6 +68,9 @@ export const BACKFILL_WORKER_CRASH_POINTS: readonly CrashPoint[] = ["chunk.ledge
 
 /** The points between a lifecycle run's stages; test/lifecycle_crash.test.ts drives them, the catalog scenario cannot. */
 export const LIFECYCLE_CRASH_POINTS: readonly CrashPoint[] = ["lifecycle.frozen", "lifecycle.discarded", "lifecycle.pruned"];
+
+/** The points only the ingestion loop passes; test/ingestion_crash.test.ts drives them, the catalog scenario cannot. */
+export const INGESTION_CRASH_POINTS: readonly CrashPoint[] = ["ingest.committed", "ingest.boundary.closed", "ingest.boundary.opened", "ingest.boundary.woke"];
 
 /** The environment variable that arms one crash point (D14). */
 export const CRASH_AT_ENV = "FULLHISTORY_CRASH_AT";

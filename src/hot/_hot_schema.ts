@@ -59,7 +59,8 @@ export function readU32(bytes: Uint8Array, byteOffset: number): number {
   return ((bytes[byteOffset]! << 24) | (bytes[byteOffset + 1]! << 16) | (bytes[byteOffset + 2]! << 8) | bytes[byteOffset + 3]!) >>> 0;
 }
 
-function writeU32(bytes: Uint8Array, byteOffset: number, value: number): void {
+/** Writes `value` as a big-endian u32 at `byteOffset` (the caller checked the length and the range). */
+export function writeU32(bytes: Uint8Array, byteOffset: number, value: number): void {
   bytes[byteOffset] = value >>> 24;
   bytes[byteOffset + 1] = (value >>> 16) & 0xff;
   bytes[byteOffset + 2] = (value >>> 8) & 0xff;

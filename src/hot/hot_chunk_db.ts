@@ -8,7 +8,9 @@
  *   derived from the last `ledgers` key at open (never stored) and advanced only after a commit.
  * - One ledger = one atomic, synced WriteBatch over every column family (§7.11): a crash leaves
  *   whole ledgers or nothing, so every committed state passes the open-time checks.
- * - A ledger is walked before anything is written: a decode error writes nothing.
+ * - A ledger is walked before anything is written: a decode error writes nothing. The walk and the
+ *   batch's bytes come from `prepareLedgerBatch` (pure, so the ingestion loop runs it in a Worker
+ *   while this handle commits the previous ledger); `commitPreparedBatch` only replays and syncs.
  * - Re-delivering a committed ledger writes nothing at all (not even events or offsets, Open
  *   question 17); re-delivering different bytes for it is an error.
  * - Bytes read back are input: every read validates its keys, seqs and payloads and throws
@@ -28,6 +30,7 @@ import {
   batchCount,
   batchPut,
   closeDb,
+  type ColumnFamily,
   columnFamily,
   createBatch,
   type Db,
@@ -41,14 +44,12 @@ import {
 } from "../../ffi/rocksdb.ts";
 import { assert } from "../assert.ts";
 import { CorruptFileError } from "../formats/corrupt_file_error.ts";
-import { decodeEventPayload, EVENT_PAYLOAD_HEADER_BYTES, encodeEventPayloadInto } from "../formats/event_payload.ts";
+import { decodeEventPayload } from "../formats/event_payload.ts";
 import { type EventsQuery } from "../formats/events_segment_reader.ts";
-import { type EventInput } from "../formats/events_segment_writer.ts";
 import { RecordDecodeError } from "../formats/record_codec.ts";
-import { zstdDecode, zstdEncode } from "../formats/zstd_codec.ts";
+import { zstdDecode } from "../formats/zstd_codec.ts";
 import { type ChunkId, chunkFirstLedger, chunkLastLedger, type LedgerSeq, pad8 } from "../geometry/chunk.ts";
 import { ledgerSeqOf } from "../xdr/ledger_seq_of.ts";
-import { type TxView, walkLedger } from "../xdr/walk_ledger.ts";
 import { XdrError } from "../xdr/xdr_error.ts";
 import {
   CF_EVENTS_DATA,
@@ -65,10 +66,8 @@ import {
   u32Key,
 } from "./_hot_schema.ts";
 import { checkCommittedState, type HotColumnFamilies, type HotCommittedState, type HotDbContext, hotDbCorrupt } from "./_open_checks.ts";
-import { HotDbFlushError, HotDbOpenError, HotIngestError } from "./hot_errors.ts";
-import { ledgerEventInputs } from "./ledger_event_inputs.ts";
-
-const EMPTY = new Uint8Array(0);
+import { HotDbFlushError, HotDbOpenError, HotIngestError, ingestRefusal } from "./hot_errors.ts";
+import { forEachPreparedPut, type PreparedLedgerBatch, prepareLedgerBatch } from "./prepared_ledger_batch.ts";
 
 /** What `ingestLedger` did: wrote the ledger, or found it already committed with the same bytes. */
 export type IngestOutcome = "committed" | "alreadyCommitted";
@@ -131,14 +130,6 @@ function openFailure(context: HotDbContext, err: RocksDbError): Error {
   return new HotDbOpenError(`Cannot open the hot DB of chunk ${pad8(context.chunkId)} at "${context.dir}": ${err.detail}`, { cause: err });
 }
 
-/** Puts of one ledger's batch: its ledger and offsets, a tx hash per outer and inner hash, an event and its postings. */
-function expectedPutCount(transactions: readonly TxView[], events: readonly EventInput[]): number {
-  let putCount = 2;
-  for (const tx of transactions) putCount += tx.innerHashOffset === undefined ? 1 : 2;
-  for (const event of events) putCount += 1 + event.termKeys.length;
-  return putCount;
-}
-
 /** An open hot chunk DB; see the module doc. Use `openHotChunkDb` or `openHotChunkDbReadOnly`. */
 export class HotChunkDb {
   readonly chunkId: ChunkId;
@@ -146,9 +137,10 @@ export class HotChunkDb {
   readonly readOnly: boolean;
   readonly #db: Db;
   readonly #cfs: HotColumnFamilies;
+  /** The handles in HOT_COLUMN_FAMILIES order: a prepared record's cf index selects one. */
+  readonly #cfsInOrder: readonly ColumnFamily[];
   readonly #state: HotCommittedState;
   readonly #firstLedgerSeq: LedgerSeq;
-  #payloadScratch = new Uint8Array(4096);
   #closed = false;
 
   constructor(parts: { db: Db; cfs: HotColumnFamilies; state: HotCommittedState; context: HotDbContext; readOnly: boolean }) {
@@ -157,6 +149,7 @@ export class HotChunkDb {
     this.readOnly = parts.readOnly;
     this.#db = parts.db;
     this.#cfs = parts.cfs;
+    this.#cfsInOrder = HOT_COLUMN_FAMILIES.map((name) => columnFamily(parts.db, name));
     this.#state = parts.state;
     this.#firstLedgerSeq = chunkFirstLedger(this.chunkId);
   }
@@ -167,6 +160,11 @@ export class HotChunkDb {
     return (this.#firstLedgerSeq + this.#state.ledgerCount - 1) as LedgerSeq;
   }
 
+  /** Events the committed ledgers hold: the chunk-relative id the next ledger's first event takes. */
+  committedEventCount(): number {
+    return this.#eventCountThrough(this.#state.ledgerCount);
+  }
+
   /**
    * Commits ledger `ledgerSeq` (reference §7.11): it must be the chunk's next ledger. The ledger is
    * walked first (an `XdrError` writes nothing), then ONE synced batch writes the ledger, its tx
@@ -175,42 +173,39 @@ export class HotChunkDb {
    */
   ingestLedger(ledgerSeq: LedgerSeq, lcmBytes: Uint8Array): IngestOutcome {
     assert(!this.readOnly, `ingestLedger() on a read-only handle of "${this.dir}"`);
-    const lastLedgerSeq = chunkLastLedger(this.chunkId);
-    if (ledgerSeq < this.#firstLedgerSeq || ledgerSeq > lastLedgerSeq) {
-      throw this.#refusal(ledgerSeq, `the chunk holds ledgers ${this.#firstLedgerSeq}..${lastLedgerSeq}; the caller routed it to the wrong chunk`);
-    }
-    const nextLedgerSeq = this.#firstLedgerSeq + this.#state.ledgerCount;
-    if (ledgerSeq < nextLedgerSeq) return this.#redelivered(ledgerSeq, lcmBytes);
-    if (ledgerSeq > nextLedgerSeq) {
-      throw this.#refusal(ledgerSeq, `ledger ${nextLedgerSeq} must come next; the ledger source skipped ledgers`);
-    }
-    const view = walkLedger(lcmBytes);
-    if (view.ledgerSeq !== ledgerSeq) throw this.#refusal(ledgerSeq, `its LedgerCloseMeta says ledger ${view.ledgerSeq}`);
-    const events = ledgerEventInputs(view);
-    const eventCount = this.#eventCountThrough(this.#state.ledgerCount);
-    if (eventCount + events.length > U32_MAX) {
-      throw this.#refusal(ledgerSeq, `its ${events.length} events would take the chunk past u32-max event ids`);
-    }
+    if (this.#isCommitted(ledgerSeq)) return this.#redelivered(ledgerSeq, lcmBytes);
+    this.#refuseUnlessNext(ledgerSeq); // before the walk: a misrouted ledger is named as such
+    this.commitPreparedBatch(prepareLedgerBatch(ledgerSeq, lcmBytes, { firstEventId: this.committedEventCount() }));
+    return "committed";
+  }
+
+  /**
+   * Commits a batch `prepareLedgerBatch` built (possibly in a Worker) as ONE synced WriteBatch. Its
+   * ledger must be the chunk's next one (`HotIngestError` otherwise, nothing written) and its events
+   * must be numbered from `committedEventCount()` (a bug otherwise).
+   */
+  commitPreparedBatch(prepared: PreparedLedgerBatch): void {
+    assert(!this.readOnly, `commitPreparedBatch() on a read-only handle of "${this.dir}"`);
+    const { ledgerSeq } = prepared;
+    this.#refuseUnlessNext(ledgerSeq);
+    const eventCount = this.committedEventCount();
+    assert(prepared.firstEventId === eventCount, `ledger ${ledgerSeq}: events numbered from ${prepared.firstEventId}, the chunk holds ${eventCount}`);
     const batch = createBatch();
     try {
-      batchPut(batch, u32Key(ledgerSeq), zstdEncode(lcmBytes), { cf: this.#cfs.ledgers });
-      const seqValue = u32Key(ledgerSeq);
-      for (const tx of view.transactions) {
-        batchPut(batch, lcmBytes.subarray(tx.hashOffset, tx.hashOffset + TX_HASH_KEY_BYTES), seqValue, { cf: this.#cfs.txhash });
-        if (tx.innerHashOffset === undefined) continue;
-        batchPut(batch, lcmBytes.subarray(tx.innerHashOffset, tx.innerHashOffset + TX_HASH_KEY_BYTES), seqValue, { cf: this.#cfs.txhash });
-      }
-      events.forEach((event, index) => this.#putEvent(batch, { event, eventId: eventCount + index, ledgerSeq }));
-      batchPut(batch, u32Key(ledgerSeq), u32Key(events.length), { cf: this.#cfs.eventsOffsets });
-      // Pair check before the bytes reach disk (style R4): one put per fact the checks rely on.
-      assert(batchCount(batch) === expectedPutCount(view.transactions, events), `ledger ${ledgerSeq}: batch holds an unexpected number of puts`);
+      let putIndex = 0;
+      forEachPreparedPut(prepared, (cfIndex, key, value) => {
+        // The batch must be the ledger it claims: its first put is that ledger's `ledgers` key (R4).
+        if (putIndex++ === 0) assert(cfIndex === 0 && readU32(key, 0) === ledgerSeq, `prepared batch of ledger ${ledgerSeq} does not start with its ledger`);
+        batchPut(batch, key, value, { cf: this.#cfsInOrder[cfIndex]! });
+      });
+      // Pair check before the bytes reach disk (style R4): every record became one put.
+      assert(batchCount(batch) === prepared.putCount, `ledger ${ledgerSeq}: batch holds an unexpected number of puts`);
       this.#commit(batch, ledgerSeq);
     } finally {
       destroyBatch(batch);
     }
-    this.#state.cumulativeEventCounts[this.#state.ledgerCount] = eventCount + events.length;
+    this.#state.cumulativeEventCounts[this.#state.ledgerCount] = eventCount + prepared.eventCount;
     this.#state.ledgerCount++;
-    return "committed";
   }
 
   /** The LedgerCloseMeta XDR of committed ledger `ledgerSeq`, or undefined when it is not committed. */
@@ -296,17 +291,6 @@ export class HotChunkDb {
     }
   }
 
-  #putEvent(batch: Batch, item: { event: EventInput; eventId: number; ledgerSeq: LedgerSeq }): void {
-    const payloadBytes = EVENT_PAYLOAD_HEADER_BYTES + item.event.contractEvent.length;
-    if (this.#payloadScratch.length < payloadBytes) {
-      this.#payloadScratch = new Uint8Array(Math.max(payloadBytes, this.#payloadScratch.length * 2));
-    }
-    // RocksDB copies key and value into the batch at once, so the scratch is reused (ffi batchPut).
-    const written = encodeEventPayloadInto({ ...item.event, ledgerSeq: item.ledgerSeq }, this.#payloadScratch);
-    batchPut(batch, u32Key(item.eventId), this.#payloadScratch.subarray(0, written), { cf: this.#cfs.eventsData });
-    for (const term of item.event.termKeys) batchPut(batch, eventsIndexKey(term, item.eventId), EMPTY, { cf: this.#cfs.eventsIndex });
-  }
-
   #commit(batch: Batch, ledgerSeq: LedgerSeq): void {
     try {
       writeBatch(this.#db, batch, { sync: true });
@@ -331,8 +315,21 @@ export class HotChunkDb {
     );
   }
 
+  /** Refuses `ledgerSeq` unless it is the chunk's next ledger: outside the chunk, committed, or past a gap. */
+  #refuseUnlessNext(ledgerSeq: LedgerSeq): void {
+    const lastLedgerSeq = chunkLastLedger(this.chunkId);
+    if (ledgerSeq < this.#firstLedgerSeq || ledgerSeq > lastLedgerSeq) {
+      throw this.#refusal(ledgerSeq, `the chunk holds ledgers ${this.#firstLedgerSeq}..${lastLedgerSeq}; the caller routed it to the wrong chunk`);
+    }
+    const nextLedgerSeq = this.#firstLedgerSeq + this.#state.ledgerCount;
+    if (ledgerSeq < nextLedgerSeq) throw this.#refusal(ledgerSeq, "it is already committed");
+    if (ledgerSeq > nextLedgerSeq) {
+      throw this.#refusal(ledgerSeq, `ledger ${nextLedgerSeq} must come next; the ledger source skipped ledgers`);
+    }
+  }
+
   #refusal(ledgerSeq: number, why: string): HotIngestError {
-    return new HotIngestError(`Cannot ingest ledger ${ledgerSeq} into the hot DB of chunk ${pad8(this.chunkId)}: ${why}`);
+    return ingestRefusal({ chunkId: this.chunkId, ledgerSeq }, why);
   }
 
   *#ledgerStream(fromSeq: LedgerSeq, toSeq: LedgerSeq): Generator<Uint8Array> {

@@ -4,6 +4,7 @@
  */
 
 import { FatalError, FullhistoryError } from "../errors.ts";
+import { type ChunkId, pad8 } from "../geometry/chunk.ts";
 
 /**
  * A hot DB breaks a fact every committed state keeps (open-time checks or bytes read back).
@@ -21,6 +22,11 @@ export class HotDbOpenError extends FullhistoryError {
 /** A ledger was refused (outside the chunk, a gap, a different re-delivery) or its commit failed; nothing was written. */
 export class HotIngestError extends FullhistoryError {
   override name = "HotIngestError";
+}
+
+/** The `HotIngestError` refusing ledger `ledgerSeq` for chunk `chunkId`'s hot DB, for the reason `why`. */
+export function ingestRefusal(target: { chunkId: ChunkId; ledgerSeq: number }, why: string): HotIngestError {
+  return new HotIngestError(`Cannot ingest ledger ${target.ledgerSeq} into the hot DB of chunk ${pad8(target.chunkId)}: ${why}`);
 }
 
 /** Flushing memtables at close failed; the DB is closed anyway and its WAL replays on the next open. */

@@ -55,6 +55,8 @@ export interface DaemonMetrics {
   readonly coldTierBytes: Gauge;
   /** Daemon runs that failed and were restarted by the supervisor (D11). */
   readonly daemonRestartsTotal: Counter;
+  /** Ingestion: chunk boundaries crossed (chunk closed, next chunk's hot DB opened, lifecycle woken). */
+  readonly chunkBoundariesTotal: Counter;
 }
 
 /** Registers every daemon metric in a fresh registry; `fullhistory_build_info{version}` is 1. */
@@ -148,6 +150,10 @@ export function createDaemonMetrics(): DaemonMetrics {
     daemonRestartsTotal: registry.counter({
       name: "fullhistory_daemon_restarts_total",
       help: "Daemon runs that failed and were restarted after a backoff (the warn log line says why).",
+    }),
+    chunkBoundariesTotal: registry.counter({
+      name: "fullhistory_chunk_boundaries_total",
+      help: "Chunk boundaries ingestion crossed: the chunk closed, the next chunk's hot DB opened, the lifecycle woken.",
     }),
   };
 }
