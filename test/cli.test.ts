@@ -175,9 +175,10 @@ describe("check-config", () => {
 });
 
 describe("the daemon form", () => {
-  test("--config with a valid file says the daemon is not built yet and exits 2", async () => {
-    expect(oneLineFailure(await runCli(["--config", validPath]), 2)).toBe(
-      `fullhistory: the config "${validPath}" is valid, but the daemon is not built yet; nothing was started`,
+  test("--config whose lake does not exist fails the start with one line naming it and exits 1", async () => {
+    expect(oneLineFailure(await runCli(["--config", validPath, "--logging.level=error"]), 1)).toBe(
+      'fullhistory: Cannot open Filesystem datastore: destination_path "lake" does not exist; ' +
+        "set [backfill.datastore.params] destination_path to the lake's root directory",
     );
   });
 

@@ -5,14 +5,13 @@
  * @module
  */
 
-import { parseConfigArgs } from "../config/config_args.ts";
-import { loadConfig } from "../config/load_config.ts";
 import { AUDIT_COMMAND } from "./audit_command.ts";
 import { BACKFILL_COMMAND } from "./backfill_command.ts";
 import { CHECK_CONFIG_COMMAND } from "./check_config_command.ts";
 import { GET_LEDGER_COMMAND } from "./get_ledger_command.ts";
 import { GET_TX_COMMAND } from "./get_tx_command.ts";
 import { INSPECT_COMMAND } from "./inspect_command.ts";
+import { RUN_COMMAND } from "./run_command.ts";
 import { STATUS_COMMAND } from "./status_command.ts";
 import { SYNTH_LAKE_COMMAND } from "./synth_lake_command.ts";
 
@@ -31,25 +30,6 @@ export interface Command {
    */
   run(argv: readonly string[]): Promise<number>;
 }
-
-/** Exit status of the daemon until it exists (the usage-error status: nothing was done). */
-const EXIT_NOT_BUILT = 2;
-
-/** `fullhistory --config x.toml`: the daemon. Selected when the first argument is a flag. */
-export const RUN_COMMAND: Command = {
-  name: "run",
-  summary: "Run the daemon (the default when the first argument is a flag)",
-  usage: [
-    "fullhistory [run] --config FILE [--section.key=VALUE ...]",
-    "  Backfill the retention window, follow the lake's tip and serve reads.",
-  ].join("\n"),
-  async run(argv) {
-    const { configPath, overrides } = parseConfigArgs(argv);
-    await loadConfig(configPath, { overrides });
-    process.stderr.write(`fullhistory: the config "${configPath}" is valid, but the daemon is not built yet; nothing was started\n`);
-    return EXIT_NOT_BUILT;
-  },
-};
 
 /** Every subcommand, in `--help` order. */
 export const COMMANDS: readonly Command[] = [

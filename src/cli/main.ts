@@ -5,7 +5,7 @@
  *
  *   0   success
  *   1   expected failure (`FullhistoryError`): one line on stderr, no stack
- *   2   bad command line (`UsageError`), or the daemon is not built yet
+ *   2   bad command line (`UsageError`)
  *   70  anything else: a bug (EX_SOFTWARE); the message and stack go to stderr
  * @module
  */
@@ -13,7 +13,8 @@
 import { version } from "../../package.json";
 import { loadRocksLibrary } from "../../ffi/rocksdb.ts";
 import { FullhistoryError, UsageError } from "../errors.ts";
-import { type Command, COMMANDS, RUN_COMMAND } from "./commands.ts";
+import { type Command, COMMANDS } from "./commands.ts";
+import { RUN_COMMAND } from "./run_command.ts";
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;

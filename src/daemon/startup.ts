@@ -150,15 +150,26 @@ function backfillDeps(
   config: Config,
   context: { storage: Storage; lakeOptions: LakeSourceOptions; deps: StartupDeps; signal: AbortSignal },
 ): BackfillDeps {
+  const { deps } = context;
+  const settings = backfillSettings(config, { lakeOptions: context.lakeOptions, observer: deps.observer, logger: deps.logger });
+  return { ...settings, catalog: context.storage.catalog, signal: context.signal };
+}
+
+/**
+ * The backfill engine's settings and reporting, everything but the catalog and the signal: catch-up
+ * passes and the lifecycle's freezes (src/daemon/daemon.ts) build on the same ones.
+ */
+export function backfillSettings(
+  config: Config,
+  options: { lakeOptions: LakeSourceOptions; observer: BackfillObserver; logger: Logger },
+): Omit<BackfillDeps, "catalog" | "signal"> {
   return {
-    catalog: context.storage.catalog,
     workerCount: config.backfill.workerCount,
     maxRetries: config.backfill.maxRetries,
-    lake: context.lakeOptions,
+    lake: options.lakeOptions,
     openHotChunk: (dir, where) => openHotChunkDbReadOnly(dir, { chunkId: where.chunkId }),
-    observer: context.deps.observer,
-    logger: context.deps.logger,
-    signal: context.signal,
+    observer: options.observer,
+    logger: options.logger,
   };
 }
 
