@@ -118,6 +118,9 @@ export async function runLifecycle(deps: LifecycleDeps, options: { signal: Abort
   crashPoint("lifecycle.pruned");
   const bytes = measureColdTier(deps); // 5
   metrics.lifecycleRunsTotal.inc();
+  // The run's end, also when it did nothing: with no wake pending the lifecycle is settled through
+  // `through` (the daemon tests wait for this line before auditing).
+  logger.debug("lifecycle: run complete", { through: snapshot.throughLedgerSeq, floor: snapshot.floor.floorLedgerSeq });
   return { snapshot, plan, discarded, pruned, coldTierBytes: bytes };
 }
 
