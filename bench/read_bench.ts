@@ -106,7 +106,7 @@ try {
   const paths = [...ARTIFACT_KINDS.flatMap((kind) => fixture.layout.artifactPaths(CHUNK, kind)), fixture.layout.indexPath(COVERAGE)];
   const megabytes = paths.reduce((total, path) => total + statSync(path).size, 0) / 1e6;
   const scrubSeconds = bestSeconds(() => {
-    if (checkFrozenFiles(fixture.layout, snapshot, { missingPaths: new Set() }).violations.length > 0) throw new Error("bench: scrub found damage");
+    if (checkFrozenFiles(fixture.layout, snapshot, { missingPaths: new Set(), scrub: "all" }).violations.length > 0) throw new Error("bench: scrub found damage");
   });
   const crcFloorSeconds = bestSeconds(() => {
     for (const path of paths) crc32c(readFileSync(path));

@@ -37,13 +37,27 @@ function lines(run: CliRun): string[] {
 }
 
 describe("fullhistory audit", () => {
-  test("exits 0 with one summary line on a clean store", async () => {
+  test("exits 0 with one summary line on a clean store, every frozen key opened and none read through", async () => {
     const run = await audit();
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
     expect(lines(run)).toEqual([
-      `audit: clean; 7 keys, 11 files and dirs, 7 keys read through, 0 chunks re-derived; retained [2, ${chunkLastLedger(1 as ChunkId)}]`,
+      `audit: clean; 7 keys, 11 files and dirs, 7 keys opened, 0 read through, 0 chunks re-derived; retained [2, ${chunkLastLedger(1 as ChunkId)}]`,
     ]);
+  });
+
+  test("--scrub reads every frozen key through and stays clean", async () => {
+    const run = await audit(["--scrub"]);
+    expect(run.exitCode).toBe(0);
+    expect(lines(run)).toEqual([
+      `audit: clean; 7 keys, 11 files and dirs, 7 keys opened, 7 read through, 0 chunks re-derived; retained [2, ${chunkLastLedger(1 as ChunkId)}]`,
+    ]);
+  });
+
+  test("--scrub-sample 2 reads two frozen keys through", async () => {
+    const run = await audit(["--scrub-sample", "2"]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain("7 keys opened, 2 read through");
   });
 
   test("--deep 2 re-derives both chunks from the lake and stays clean", async () => {
@@ -64,10 +78,20 @@ describe("fullhistory audit", () => {
     });
   });
 
-  test("exits 1 with an INV-1 line when a byte of a pack is corrupt", async () => {
+  test("exits 1 with an INV-1 line without --scrub when a pack's trailer is corrupt", async () => {
+    const path = fixture.layout.ledgerPackPath(1 as ChunkId);
+    await withDamagedFile(path, (target) => flipByte(target, -2), async () => {
+      const run = await audit();
+      expect(run.exitCode).toBe(1);
+      expect(lines(run)[0]).toStartWith(`INV-1 ${chunkKey(1 as ChunkId, "ledgers")} ${path}: corrupt: `);
+    });
+  });
+
+  test("--scrub exits 1 with an INV-1 line when a byte of a pack record is corrupt, which the default audit does not read", async () => {
     const path = fixture.layout.ledgerPackPath(0 as ChunkId);
     await withDamagedFile(path, (target) => flipByte(target, 100), async () => {
-      const run = await audit();
+      expect((await audit()).exitCode).toBe(0);
+      const run = await audit(["--scrub"]);
       expect(run.exitCode).toBe(1);
       expect(lines(run)[0]).toStartWith(`INV-1 ${chunkKey(0 as ChunkId, "ledgers")} ${path}: corrupt: `);
     });
@@ -76,16 +100,22 @@ describe("fullhistory audit", () => {
   test("--deep catches a pack re-written with different but valid ledgers", async () => {
     const path = fixture.layout.ledgerPackPath(1 as ChunkId);
     await withDamagedFile(path, (target) => writeForeignPack(target, { chunkId: 1, seed: 4242 }), async () => {
-      expect((await audit()).exitCode).toBe(0);
+      expect((await audit(["--scrub"])).exitCode).toBe(0);
       const run = await audit(["--deep=2"]);
       expect(run.exitCode).toBe(1);
       expect(lines(run)[0]).toStartWith(`INV-1 ${chunkKey(1 as ChunkId, "ledgers")} ${path}: differs from its re-derivation from `);
     });
   }, 30_000);
 
-  test.each([["0"], ["x"], ["-1"]])("rejects --deep %p as a usage error (exit 2)", async (value) => {
-    const run = await audit([`--deep=${value}`]);
+  test.each([["--deep=0"], ["--deep=x"], ["--deep=-1"], ["--scrub-sample=0"]])("rejects %p as a usage error (exit 2)", async (flag) => {
+    const run = await audit([flag]);
     expect(run.exitCode).toBe(2);
-    expect(run.stderr).toContain("Invalid --deep");
+    expect(run.stderr).toContain(`Invalid ${flag.slice(0, flag.indexOf("="))}`);
+  });
+
+  test("rejects --scrub with --scrub-sample as a usage error (exit 2)", async () => {
+    const run = await audit(["--scrub", "--scrub-sample=3"]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain("exclude each other");
   });
 });

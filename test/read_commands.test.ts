@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { closeCatalog, openCatalog } from "../src/catalog/catalog.ts";
+import { discardHotDbForChunk } from "../src/catalog/hot_bracket.ts";
 import { type ChunkId, type WindowId, chunkFirstLedger, chunkLastLedger } from "../src/geometry/chunk.ts";
+import { hotKey } from "../src/geometry/keys.ts";
 import { STORAGE_ROOT_NAMES } from "../src/geometry/layout.ts";
 import { lockRoots } from "../src/lock/root_locks.ts";
 import { walkLedger } from "../src/xdr/walk_ledger.ts";
@@ -11,8 +14,11 @@ import {
   flipByte,
   freezeChunksFromLake,
   freezeCoverage,
+  ingestHotChunk,
   lakeLedgers,
+  plantCatalogValue,
   removeStoreFixture,
+  reopenStoreCatalog,
   type StoreFixture,
   withDamagedFile,
 } from "./support/read_store.ts";
@@ -20,8 +26,10 @@ import { type CliRun, runCli } from "./support/run_cli.ts";
 
 // A store built with the real protocol from a sparse lake of chunks 0..2: chunks 0 and 1 frozen and
 // indexed by the coverage [0, 1] of window 0 (production windows of 1000 chunks); chunk 2 is only
-// in the lake. Every command runs as the real entry point in a child process.
+// in the lake until the last describe block gives it a live hot DB. Every command runs as the real
+// entry point in a child process.
 let fixture: StoreFixture;
+const SEED = 31;
 const LAST_COMMITTED = chunkLastLedger(1 as ChunkId);
 
 interface LakeTx {
@@ -33,7 +41,7 @@ const lakeTxs: LakeTx[] = [];
 const lakeLedgerBytes = new Map<number, Uint8Array>();
 
 beforeAll(async () => {
-  fixture = await createStoreFixture({ lastChunkId: 2, chunksPerWindow: 1000, seed: 31 });
+  fixture = await createStoreFixture({ lastChunkId: 2, chunksPerWindow: 1000, seed: SEED });
   await freezeChunksFromLake(fixture, { lo: 0, hi: 1 });
   freezeCoverage(fixture, { windowId: 0 as WindowId, lo: 0 as ChunkId, hi: 1 as ChunkId });
   closeStoreCatalog(fixture);
@@ -230,4 +238,118 @@ describe("fullhistory status", () => {
       locks.release();
     }
   });
+});
+
+describe("the hot tier: chunk 2 live in a ready hot DB", () => {
+  const HOT_LEDGERS = 300;
+  const WRITER_LEDGERS = 60;
+  const firstHotLedgerSeq = chunkFirstLedger(2 as ChunkId);
+  const hotWatermark = firstHotLedgerSeq + HOT_LEDGERS - 1;
+  let chunk2: Uint8Array[];
+  const hotTxs: LakeTx[] = [];
+
+  beforeAll(async () => {
+    chunk2 = (await lakeLedgers(fixture, 2)).slice(0, HOT_LEDGERS + WRITER_LEDGERS);
+    for (const lcm of chunk2) {
+      const view = walkLedger(lcm);
+      const hex = (offset: number) => Buffer.from(lcm.subarray(offset, offset + 32)).toString("hex");
+      for (const tx of view.transactions) {
+        hotTxs.push({ ledgerSeq: view.ledgerSeq, hash: hex(tx.hashOffset), innerHash: tx.innerHashOffset === undefined ? undefined : hex(tx.innerHashOffset) });
+      }
+    }
+    reopenStoreCatalog(fixture);
+    ingestHotChunk(fixture, 2, chunk2.slice(0, HOT_LEDGERS));
+    closeStoreCatalog(fixture);
+  }, 60_000);
+
+  afterAll(() => {
+    discardHotDbForChunk(reopenStoreCatalog(fixture), 2 as ChunkId);
+    closeStoreCatalog(fixture);
+  });
+
+  /** Sets chunk 2's hot key to `state` for the duration of `use`, then back to ready. */
+  async function withHotState(state: string, use: () => Promise<void>): Promise<void> {
+    plantCatalogValue({ ...fixture, catalog: reopenStoreCatalog(fixture) }, hotKey(2 as ChunkId), state);
+    closeStoreCatalog(fixture);
+    try {
+      await use();
+    } finally {
+      plantCatalogValue({ ...fixture, catalog: reopenStoreCatalog(fixture) }, hotKey(2 as ChunkId), "ready");
+      closeStoreCatalog(fixture);
+    }
+  }
+
+  test("get-tx finds a transaction by its outer hash, and a fee bump by its inner hash, in the hot DB", async () => {
+    const committed = hotTxs.filter((tx) => tx.ledgerSeq <= hotWatermark);
+    const plain = committed.at(-1)!;
+    const bumped = committed.find((tx) => tx.innerHash !== undefined);
+    expect(bumped).toBeDefined();
+    const outer = await cli(["get-tx", plain.hash, "--config", fixture.configPath]);
+    expect(outer.stderr).toBe("");
+    expect(JSON.parse(outer.stdout)).toMatchObject({ txHash: plain.hash, ledger: plain.ledgerSeq, matchedInnerHash: false });
+    const inner = await cli(["get-tx", bumped!.innerHash!, "--config", fixture.configPath]);
+    expect(JSON.parse(inner.stdout)).toMatchObject({ txHash: bumped!.hash, innerTxHash: bumped!.innerHash, ledger: bumped!.ledgerSeq, matchedInnerHash: true });
+  });
+
+  test("get-ledger serves a hot ledger byte for byte, and says not found past the hot watermark, naming it", async () => {
+    const run = await cli(["get-ledger", "--raw", String(hotWatermark), "--config", fixture.configPath]);
+    expect(run.exitCode).toBe(0);
+    expect(Buffer.from(run.stdoutBytes).equals(Buffer.from(chunk2[HOT_LEDGERS - 1]!))).toBe(true);
+    const past = await cli(["get-ledger", String(hotWatermark + 1), "--config", fixture.configPath]);
+    expect(oneLineFailure(past, 1)).toBe(`fullhistory: Ledger ${hotWatermark + 1} not found in retained history [2, ${hotWatermark}]`);
+  });
+
+  test("status reports the hot watermark as the last committed ledger and the ledgers the hot DB holds", async () => {
+    const json = JSON.parse((await cli(["status", "--config", fixture.configPath, "--json"])).stdout);
+    expect(json).toMatchObject({
+      lastCommittedLedger: hotWatermark,
+      lastCommittedExact: true,
+      keyCounts: { hot: { transient: 0, ready: 1 } },
+      hotChunks: [{ chunkId: 2, state: "ready", lastLedger: hotWatermark, problem: null }],
+    });
+    expect(json.storageBytes.hot).toBeGreaterThan(0);
+    const text = (await cli(["status", "--config", fixture.configPath])).stdout;
+    expect(text).toContain(`last committed ledger  ${hotWatermark}\n`);
+    expect(text).toContain(`\n  chunk 00000002       ready, ledgers ${firstHotLedgerSeq}..${hotWatermark}\n`);
+  });
+
+  test("a transient hot key is invisible: its ledgers and transactions are not found", async () => {
+    await withHotState("transient", async () => {
+      const ledger = await cli(["get-ledger", String(firstHotLedgerSeq), "--config", fixture.configPath]);
+      expect(oneLineFailure(ledger, 1)).toBe(`fullhistory: Ledger ${firstHotLedgerSeq} not found in retained history [2, ${LAST_COMMITTED}]`);
+      const tx = hotTxs.find((candidate) => candidate.ledgerSeq <= hotWatermark)!;
+      expect(oneLineFailure(await cli(["get-tx", tx.hash, "--config", fixture.configPath]), 1)).toContain("not found");
+      const status = JSON.parse((await cli(["status", "--config", fixture.configPath, "--json"])).stdout);
+      expect(status.hotChunks).toEqual([{ chunkId: 2, state: "transient", lastLedger: null, problem: null }]);
+    });
+  });
+
+  test("get-tx, get-ledger, status and audit read the live hot DB while another process holds the store and writes it", async () => {
+    const lastLedgerSeq = hotWatermark + WRITER_LEDGERS;
+    const writerTx = hotTxs.filter((tx) => tx.ledgerSeq > hotWatermark).at(-1);
+    expect(writerTx).toBeDefined();
+    const child = Bun.spawn([process.execPath, join(import.meta.dir, "support", "hot_writer_child.ts"), fixture.configPath, "2", String(SEED), String(lastLedgerSeq)], {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "inherit",
+    });
+    try {
+      const reader = child.stdout.getReader();
+      const { value } = await reader.read();
+      expect(new TextDecoder().decode(value)).toBe(`committed ${lastLedgerSeq}\n`);
+      const tx = await cli(["get-tx", writerTx!.hash, "--config", fixture.configPath]);
+      expect(tx.stderr).toBe("");
+      expect(JSON.parse(tx.stdout)).toMatchObject({ txHash: writerTx!.hash, ledger: writerTx!.ledgerSeq });
+      const ledger = await cli(["get-ledger", "--raw", String(lastLedgerSeq), "--config", fixture.configPath]);
+      expect(Buffer.from(ledger.stdoutBytes).equals(Buffer.from(chunk2.at(-1)!))).toBe(true);
+      expect(JSON.parse((await cli(["status", "--config", fixture.configPath, "--json"])).stdout).lastCommittedLedger).toBe(lastLedgerSeq);
+      const audit = await cli(["audit", "--config", fixture.configPath]);
+      expect(audit.stdout).toStartWith("audit: clean; 8 keys, 12 files and dirs, 8 keys opened, 0 read through");
+      expect(audit.exitCode).toBe(0);
+    } finally {
+      child.stdin.end();
+      await child.exited;
+    }
+    expect(child.exitCode).toBe(0);
+  }, 30_000);
 });

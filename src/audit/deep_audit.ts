@@ -20,7 +20,6 @@
 
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { assert } from "../assert.ts";
 import { writeChunkArtifacts } from "../backfill/write_chunk_artifacts.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import { FullhistoryError } from "../errors.ts";
@@ -35,6 +34,7 @@ import { type IndexCoverage, coverageContains } from "../geometry/windows.ts";
 import type { LedgerRange } from "../lake/ledger_source.ts";
 import { type CatalogSnapshot, frozenCoveragesByWindow } from "./catalog_snapshot.ts";
 import { frozenKindsByChunk } from "./check_single_state.ts";
+import { evenlySpaced } from "./evenly_spaced.ts";
 import { firstDifference } from "./first_difference.ts";
 import type { Violation } from "./violation.ts";
 
@@ -64,8 +64,6 @@ export async function deepAudit(
   catalog: Catalog,
   options: DeepAuditOptions & { snapshot: CatalogSnapshot; missingPaths: ReadonlySet<string> },
 ): Promise<{ violations: Violation[]; derivedChunkCount: number }> {
-  assert(Number.isInteger(options.sampleCount), `deep sample count ${options.sampleCount} is not an integer`);
-  assert(options.sampleCount >= 1, `deep sample count ${options.sampleCount} must be at least 1`);
   const frozenKinds = frozenKindsByChunk(options.snapshot);
   const sample = evenlySpaced([...frozenKinds.keys()], options.sampleCount);
   const frozenByWindow = frozenCoveragesByWindow(options.snapshot);
@@ -86,14 +84,6 @@ export async function deepAudit(
     }
   }
   return { violations, derivedChunkCount: sample.length };
-}
-
-/** `count` items of `items` spread evenly (the middle of each of `count` equal slices), in order. */
-export function evenlySpaced<T>(items: readonly T[], count: number): T[] {
-  if (count >= items.length) return [...items];
-  const picked: T[] = [];
-  for (let slice = 0; slice < count; slice++) picked.push(items[Math.floor(((slice + 0.5) * items.length) / count)]!);
-  return picked;
 }
 
 /**

@@ -1,16 +1,20 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { deleteKey } from "../../ffi/rocksdb.ts";
+import { discardHotDbForChunk } from "../catalog/hot_bracket.ts";
 import { buildTxhashIndex } from "../formats/txhash_index_build.ts";
-import { type ChunkId, type WindowId, chunkFirstLedger, chunkLastLedger } from "../geometry/chunk.ts";
+import { type ChunkId, type LedgerSeq, type WindowId, chunkFirstLedger, chunkLastLedger } from "../geometry/chunk.ts";
 import { chunkKey, hotKey, indexKey } from "../geometry/keys.ts";
 import { type IndexCoverage, coverageLedgerSpan } from "../geometry/windows.ts";
 import {
   createStoreFixture,
   flipByte,
+  foreignLedgers,
   freezeChunksFromLake,
   freezeCoverage,
+  ingestHotChunk,
+  lakeLedgers,
   plantCatalogValue,
   removeStoreFixture,
   type StoreFixture,
@@ -19,7 +23,6 @@ import {
   writeForeignPack,
 } from "../../test/support/read_store.ts";
 import { type AuditOptions, runAudit } from "./run_audit.ts";
-import { evenlySpaced } from "./deep_audit.ts";
 import { formatViolation } from "./violation.ts";
 
 // Windows of 2 chunks. Chunks 0..2 frozen; window 0 finalized by [0, 1] (its .bins swept), window 1
@@ -58,14 +61,24 @@ async function withPlantedKey(key: string, value: string, use: () => Promise<voi
 }
 
 describe("runAudit() on a settled store", () => {
-  test("finds nothing wrong, and counts what it judged", async () => {
+  test("finds nothing wrong, and counts what it judged: every frozen key opened, none read through by default", async () => {
     const report = await runAudit(storeCatalog(fixture), { retentionChunks: 0 });
     expect(report.violations).toEqual([]);
     // 9 chunk keys − 2 swept .bins, 2 coverages; files: 3 packs, 9 events files, 1 .bin, 2 .idx.
     expect(report.keyCount).toBe(9);
     expect(report.entryCount).toBe(15);
-    expect(report.checkedKeyCount).toBe(9);
+    expect(report.openedKeyCount).toBe(9);
+    expect(report.scrubbedKeyCount).toBe(0);
     expect(report.retained.lastLedgerSeq).toBe(chunkLastLedger(2 as ChunkId));
+    expect(report.watermarkExact).toBe(true);
+  });
+
+  test("reads every frozen key through with scrub all, and an evenly spaced sample with a sample count", async () => {
+    expect((await runAudit(storeCatalog(fixture), { retentionChunks: 0, scrub: "all" })).scrubbedKeyCount).toBe(9);
+    const sampled = await runAudit(storeCatalog(fixture), { retentionChunks: 0, scrub: { sampleCount: 2 } });
+    expect(sampled.violations).toEqual([]);
+    expect(sampled.openedKeyCount).toBe(9);
+    expect(sampled.scrubbedKeyCount).toBe(2);
   });
 });
 
@@ -133,16 +146,13 @@ describe("INV-2 single canonical state", () => {
   });
 
   test("reports a ready hot DB for a chunk that cold files and a frozen coverage already serve", async () => {
-    const dir = fixture.layout.hotDbDir(1 as ChunkId);
-    mkdirSync(dir);
+    ingestHotChunk(fixture, 1, (await lakeLedgers(fixture, 1)).slice(0, 3));
     try {
-      await withPlantedKey(hotKey(1 as ChunkId), "ready", async () => {
-        expect(await auditLines()).toEqual([
-          `INV-2 ${hotKey(1 as ChunkId)}: ready although cold files and ${indexKey(FINAL)} serve the chunk: the hot DB was not discarded`,
-        ]);
-      });
+      expect(await auditLines()).toEqual([
+        `INV-2 ${hotKey(1 as ChunkId)}: ready although cold files and ${indexKey(FINAL)} serve the chunk: the hot DB was not discarded`,
+      ]);
     } finally {
-      rmSync(dir, { recursive: true });
+      discardHotDbForChunk(storeCatalog(fixture), 1 as ChunkId);
     }
   });
 
@@ -165,6 +175,52 @@ describe("INV-2 single canonical state", () => {
   });
 });
 
+describe("INV-1 hot tier", () => {
+  /** Ready hot DBs for chunks above the frozen ones, holding `ledgerCounts[i]` foreign ledgers each; discarded after `use`. */
+  async function withHotChunks(ledgerCounts: Record<number, number>, use: () => Promise<void>): Promise<void> {
+    const chunkIds = Object.keys(ledgerCounts).map(Number);
+    for (const chunkId of chunkIds) ingestHotChunk(fixture, chunkId, foreignLedgers({ chunkId, count: ledgerCounts[chunkId]!, seed: 5150 }));
+    try {
+      await use();
+    } finally {
+      for (const chunkId of chunkIds) discardHotDbForChunk(storeCatalog(fixture), chunkId as ChunkId);
+    }
+  }
+
+  test("opens a ready hot DB, counts it, and takes the last committed ledger from it (the real watermark)", async () => {
+    await withHotChunks({ 3: 4 }, async () => {
+      const report = await runAudit(storeCatalog(fixture), { retentionChunks: 0 });
+      expect(report.violations).toEqual([]);
+      expect(report.openedKeyCount).toBe(10);
+      expect(report.retained.lastLedgerSeq).toBe((chunkFirstLedger(3 as ChunkId) + 3) as LedgerSeq);
+      expect(report.watermarkExact).toBe(true);
+    });
+  });
+
+  test("reports a ready hot DB that will not open as unreadable, and falls back to the chunk-granularity watermark", async () => {
+    await withHotChunks({ 3: 4 }, async () => {
+      const dir = fixture.layout.hotDbDir(3 as ChunkId);
+      rmSync(join(dir, "CURRENT"));
+      const report = await runAudit(storeCatalog(fixture), { retentionChunks: 0 });
+      expect(report.violations.map(formatViolation)).toEqual([expect.stringMatching(new RegExp(`^INV-1 ${hotKey(3 as ChunkId)} ${dir}: unreadable: Cannot open the hot DB of chunk 00000003`))]);
+      expect(report.watermarkExact).toBe(false);
+      expect(report.retained.lastLedgerSeq).toBe(chunkLastLedger(2 as ChunkId));
+    });
+  });
+
+  test("reports a ready chunk that is short although the next chunk is ready: ledgers lost from every tier", async () => {
+    await withHotChunks({ 3: 5, 4: 2 }, async () => {
+      const report = await runAudit(storeCatalog(fixture), { retentionChunks: 0 });
+      expect(report.violations.map(formatViolation)).toEqual([
+        `INV-1 ${hotKey(3 as ChunkId)} ${fixture.layout.hotDbDir(3 as ChunkId)}: holds ledgers up to ${chunkFirstLedger(3 as ChunkId) + 4} ` +
+          `although chunk 00000004 is ready above it and its ledgers are not frozen: ledgers ${chunkFirstLedger(3 as ChunkId) + 5}..` +
+          `${chunkLastLedger(3 as ChunkId)} are in no hot DB and no pack`,
+      ]);
+      expect(report.retained.lastLedgerSeq).toBe((chunkFirstLedger(4 as ChunkId) + 1) as LedgerSeq);
+    });
+  });
+});
+
 describe("INV-4 retention bound", () => {
   test("reports every key below the floor but keeps the index of a window that straddles it", async () => {
     // retention 1 at last committed = chunk 2's last ledger: the floor is chunk 2's first ledger.
@@ -184,22 +240,45 @@ describe("INV-4 retention bound", () => {
 });
 
 describe("INV-1 file integrity", () => {
+  test("opens every frozen file by default: a corrupt pack trailer and a corrupt index header are caught without a scrub", async () => {
+    const packPath = fixture.layout.ledgerPackPath(1 as ChunkId);
+    const indexPath = fixture.layout.indexPath(ROLLING);
+    await withDamagedFile(packPath, (target) => flipByte(target, -2), async () => {
+      await withDamagedFile(indexPath, (target) => flipByte(target, 13), async () => {
+        const lines = await auditLines();
+        expect(lines).toHaveLength(2);
+        expect(lines[0]!.startsWith(`INV-1 ${chunkKey(1 as ChunkId, "ledgers")} ${packPath}: corrupt: `)).toBe(true);
+        expect(lines[1]!.startsWith(`INV-1 ${indexKey(ROLLING)} ${indexPath}: corrupt: `)).toBe(true);
+      });
+    });
+  });
+
+  test("leaves a corrupt record inside a pack to the scrub, which catches it", async () => {
+    const path = fixture.layout.ledgerPackPath(2 as ChunkId);
+    await withDamagedFile(path, (target) => flipByte(target, 40), async () => {
+      expect(await auditLines()).toEqual([]);
+      const lines = await auditLines({ scrub: "all" });
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.startsWith(`INV-1 ${chunkKey(2 as ChunkId, "ledgers")} ${path}: corrupt: `)).toBe(true);
+    });
+  });
+
   test.each([
     ["a ledger pack record", () => fixture.layout.ledgerPackPath(2 as ChunkId), 40, chunkKey(2 as ChunkId, "ledgers")],
     ["an events pack record", () => fixture.layout.eventsPaths(2 as ChunkId).eventsPack, 40, chunkKey(2 as ChunkId, "events")],
     ["a term dictionary block", () => fixture.layout.eventsPaths(2 as ChunkId).indexHash, 20, chunkKey(2 as ChunkId, "events")],
     ["a posting list record", () => fixture.layout.eventsPaths(2 as ChunkId).indexPack, 3, chunkKey(2 as ChunkId, "events")],
     ["an index block", () => fixture.layout.indexPath(FINAL), 70, indexKey(FINAL)],
-  ])("reports a flipped byte in %s under its key and path", async (_what, pathOf, byteOffset, key) => {
+  ])("scrub reports a flipped byte in %s under its key and path", async (_what, pathOf, byteOffset, key) => {
     const path = pathOf();
     await withDamagedFile(path, (target) => flipByte(target, byteOffset), async () => {
-      const lines = await auditLines();
+      const lines = await auditLines({ scrub: "all" });
       expect(lines).toHaveLength(1);
       expect(lines[0]!.startsWith(`INV-1 ${key} ${path}: corrupt: `)).toBe(true);
     });
   });
 
-  test("reports a .bin whose entries are out of order", async () => {
+  test("scrub reports a .bin whose entries are out of order", async () => {
     const path = fixture.layout.txhashRunPath(2 as ChunkId);
     const swapFirstTwoEntries = (target: string) => {
       const bytes = readFileSync(target);
@@ -209,7 +288,7 @@ describe("INV-1 file integrity", () => {
       writeFileSync(target, bytes);
     };
     await withDamagedFile(path, swapFirstTwoEntries, async () => {
-      const lines = await auditLines();
+      const lines = await auditLines({ scrub: "all" });
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain(`INV-1 ${chunkKey(2 as ChunkId, "txhash")} ${path}: corrupt: `);
     });
@@ -228,7 +307,7 @@ describe("INV-1 deep", () => {
   test("catches a pack rewritten with different but valid ledgers, which the integrity check accepts", async () => {
     const path = fixture.layout.ledgerPackPath(1 as ChunkId);
     await withDamagedFile(path, (target) => writeForeignPack(target, { chunkId: 1, seed: 999 }), async () => {
-      expect(await auditLines()).toEqual([]);
+      expect(await auditLines({ scrub: "all" })).toEqual([]);
       const lines = await auditLines({ deep: deepOptions(3) });
       expect(lines).toHaveLength(1);
       expect(lines[0]!.startsWith(`INV-1 ${chunkKey(1 as ChunkId, "ledgers")} ${path}: differs from its re-derivation from `)).toBe(true);
@@ -240,7 +319,7 @@ describe("INV-1 deep", () => {
     const span = coverageLedgerSpan(ROLLING);
     const rebuildEmpty = (target: string) => buildTxhashIndex({ runPaths: [], outputPath: target, minLedger: span.minLedger, maxLedger: span.maxLedger });
     await withDamagedFile(path, rebuildEmpty, async () => {
-      expect(await auditLines()).toEqual([]);
+      expect(await auditLines({ scrub: "all" })).toEqual([]);
       const lines = await auditLines({ deep: deepOptions(1) }); // the middle chunk of 0..2 is 1: window 0
       expect(lines).toEqual([]);
       const all = await auditLines({ deep: deepOptions(3) });
@@ -248,13 +327,4 @@ describe("INV-1 deep", () => {
       expect(all[0]!.startsWith(`INV-1 ${indexKey(ROLLING)} ${path}: misses `)).toBe(true);
     });
   }, 60_000);
-});
-
-describe("evenlySpaced()", () => {
-  test("takes the middle of each of n equal slices, in order, and everything when n covers all", () => {
-    expect(evenlySpaced([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 2)).toEqual([2, 7]);
-    expect(evenlySpaced([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 3)).toEqual([1, 5, 8]);
-    expect(evenlySpaced([4, 5], 7)).toEqual([4, 5]);
-    expect(evenlySpaced([4, 5, 6], 1)).toEqual([5]);
-  });
 });

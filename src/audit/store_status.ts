@@ -1,9 +1,11 @@
 /**
  * What `fullhistory status` reports (reference §2, §6, §7.8): the pin, the retention floor and the
- * last committed ledger (derived, never stored), each window's coverages, how many keys of each
- * family are in each state, the bytes under each storage root (a directory walk: status and audit
- * are the only listers, walk_storage_root.ts) and the hot chunks. Read-only; a plain-data result
- * so the command can print it as text or JSON.
+ * last committed ledger (derived, never stored: the real watermark, read from the highest ready hot
+ * DB like the daemon's startup probe), each window's coverages, how many keys of each family are in
+ * each state, the bytes under each storage root (a directory walk: status and audit are the only
+ * listers, walk_storage_root.ts) and the hot chunks with the last ledger each ready hot DB holds
+ * (`hot_tier_reading.ts`; one that cannot be read is shown with why, never thrown). Read-only; a
+ * plain-data result so the command can print it as text or JSON.
  * @module
  */
 
@@ -12,8 +14,8 @@ import type { CoverageEntry } from "../catalog/coverage_reads.ts";
 import type { WindowGeometry } from "../geometry/windows.ts";
 import { type ArtifactKind, type ArtifactState, type HotState, ARTIFACT_KINDS, ARTIFACT_STATES, HOT_STATES } from "../geometry/keys.ts";
 import { type StorageRootName, STORAGE_ROOT_NAMES } from "../geometry/layout.ts";
-import { retainedRange } from "../read/retained_range.ts";
 import { readCatalogSnapshot } from "./catalog_snapshot.ts";
+import { readHotTier } from "./hot_tier_reading.ts";
 import { storageRootBytes } from "./walk_storage_root.ts";
 
 /** One coverage key of a window. */
@@ -41,8 +43,10 @@ export interface StoreStatus {
   readonly retentionChunks: number;
   readonly retentionFloorLedger: number;
   readonly retentionFloorChunk: number;
-  /** Reference §7.8 without a hot probe (hot chunks count at chunk granularity). */
+  /** Reference §7.8 with the hot probe: the highest ready hot DB's last ledger when it is above the cold chunks. */
   readonly lastCommittedLedger: number;
+  /** False when the highest ready hot DB could not be read: `lastCommittedLedger` is then its chunk-granularity bound. */
+  readonly lastCommittedExact: boolean;
   readonly windows: readonly WindowStatus[];
   readonly keyCounts: {
     readonly chunk: Record<ArtifactKind, StateCounts<ArtifactState>>;
@@ -51,13 +55,24 @@ export interface StoreStatus {
   };
   readonly storageBytes: Record<StorageRootName, number>;
   readonly storageRoots: Record<StorageRootName, string>;
-  readonly hotChunks: readonly { readonly chunkId: number; readonly state: HotState }[];
+  readonly hotChunks: readonly HotChunkStatus[];
+}
+
+/** One hot key. */
+export interface HotChunkStatus {
+  readonly chunkId: number;
+  readonly state: HotState;
+  /** The last ledger a ready hot DB holds; null when transient, empty or unreadable. */
+  readonly lastLedger: number | null;
+  /** Why a ready hot DB could not be read; null otherwise. */
+  readonly problem: string | null;
 }
 
 /** Collects the status of the store behind `catalog` under `[retention] retention_chunks`. */
 export function collectStoreStatus(catalog: Catalog, options: { retentionChunks: number }): StoreStatus {
   const snapshot = readCatalogSnapshot(catalog);
-  const retained = retainedRange(catalog, options);
+  const hot = readHotTier(catalog, snapshot.hotEntries, options);
+  const retained = hot.retained;
   const chunkCounts = Object.fromEntries(ARTIFACT_KINDS.map((kind) => [kind, zeroCounts(ARTIFACT_STATES)])) as Record<ArtifactKind, StateCounts<ArtifactState>>;
   for (const entry of snapshot.chunkEntries) chunkCounts[entry.kind][entry.state]++;
   const indexCounts = zeroCounts(ARTIFACT_STATES);
@@ -71,11 +86,17 @@ export function collectStoreStatus(catalog: Catalog, options: { retentionChunks:
     retentionFloorLedger: retained.floorLedgerSeq,
     retentionFloorChunk: retained.floorChunkId,
     lastCommittedLedger: retained.lastLedgerSeq,
+    lastCommittedExact: hot.watermarkExact,
     windows: windowStatuses(snapshot.coverages, catalog.layout.windows),
     keyCounts: { chunk: chunkCounts, index: indexCounts, hot: hotCounts },
     storageBytes: Object.fromEntries(STORAGE_ROOT_NAMES.map((name) => [name, storageRootBytes(roots[name])])) as Record<StorageRootName, number>,
     storageRoots: { ...roots },
-    hotChunks: snapshot.hotEntries.map((entry) => ({ chunkId: entry.chunkId, state: entry.state })),
+    hotChunks: hot.chunks.map((chunk) => ({
+      chunkId: chunk.chunkId,
+      state: chunk.state,
+      lastLedger: chunk.lastLedgerSeq ?? null,
+      problem: chunk.failure?.message ?? null,
+    })),
   };
 }
 

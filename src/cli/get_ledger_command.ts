@@ -1,13 +1,14 @@
 /**
- * `fullhistory get-ledger SEQ --config FILE [--raw]`: one ledger from retained, frozen history
- * (reference §6, §8.4) as one JSON line, the same summary `inspect` prints plus the whole
- * LedgerCloseMeta:
+ * `fullhistory get-ledger SEQ --config FILE [--raw]`: one ledger from retained history — its frozen
+ * pack, or the `ready` hot DB of a chunk not frozen yet (reference §6, §8.4, §8.9) — as one JSON
+ * line, the same summary `inspect` prints plus the whole LedgerCloseMeta:
  *
  *   {"seq":50002,"closeTime":1700250010,"protocol":25,"txHashes":["…"],"innerHashes":[],
  *    "eventCount":4,"txCount":1,"metadataXdr":"<base64 LedgerCloseMeta>"}
  *
  * `--raw` writes the LedgerCloseMeta XDR bytes to stdout instead (`inspect` reads such a file).
- * Below the floor, not frozen, or not ingested yet: not found, one line on stderr, exit 1.
+ * Below the floor, neither frozen nor in a ready hot DB, or not ingested yet: not found, one line
+ * on stderr, exit 1.
  * @module
  */
 

@@ -6,10 +6,11 @@
  *    "innerTxHash":"…","matchedInnerHash":true,"status":"SUCCESS","envelopeXdr":"…",
  *    "resultXdr":"…","resultMetaXdr":"…"}
  *
- * `txHash` is always the outer hash. Only retained, frozen history is searched (reference §6; the
- * hot tier joins with the live-ingestion issue). Not found is an expected outcome: one line on
- * stderr naming the retained range, exit 1. A corrupt or missing frozen file is reported naming
- * it, never served. The catalog is opened read-only: it runs beside the daemon.
+ * `txHash` is always the outer hash. Retained history is searched (reference §6): the `ready` hot
+ * DBs (the live chunk, as of this command's open) and the frozen `.idx` coverages, cold winning
+ * where it covers. Not found is an expected outcome: one line on stderr naming the retained range,
+ * exit 1. A corrupt or missing frozen file or hot DB is reported naming it, never served. The
+ * catalog and hot DBs are opened read-only: it runs beside the daemon.
  * @module
  */
 

@@ -1,17 +1,19 @@
 /**
  * `fullhistory status --config FILE [--json]`: where the store stands (reference §2, §6, §7.8):
  * the pinned earliest ledger, the retention floor, the last committed ledger (derived, never
- * stored), each window's coverages, key counts by family and state, bytes per storage root and
- * the hot chunks. Text for people, `--json` (one object, fields as in `StoreStatus`) for scripts.
- * Read-only: runs beside the daemon and shows the catalog as of its open.
+ * stored; the highest ready hot DB's last ledger when it is above the cold chunks), each window's
+ * coverages, key counts by family and state, bytes per storage root and the hot chunks with the
+ * ledgers each ready hot DB holds. Text for people, `--json` (one object, fields as in
+ * `StoreStatus`) for scripts. Read-only: runs beside the daemon and shows the catalog, and each hot
+ * DB, as of its open.
  * @module
  */
 
 import { UsageError } from "../errors.ts";
 import { ARTIFACT_KINDS, ARTIFACT_STATES, HOT_STATES } from "../geometry/keys.ts";
-import { pad8 } from "../geometry/chunk.ts";
+import { type ChunkId, chunkFirstLedger, pad8 } from "../geometry/chunk.ts";
 import { STORAGE_ROOT_NAMES } from "../geometry/layout.ts";
-import { type CoverageStatus, type StoreStatus, collectStoreStatus } from "../audit/store_status.ts";
+import { type CoverageStatus, type HotChunkStatus, type StoreStatus, collectStoreStatus } from "../audit/store_status.ts";
 import { splitCommandArgs } from "./_command_args.ts";
 import { withReadOnlyStore } from "./_open_read_only.ts";
 import type { Command } from "./commands.ts";
@@ -27,7 +29,8 @@ export const STATUS_COMMAND: Command = {
   usage: [
     "fullhistory status --config FILE [--json] [--section.key=VALUE ...]",
     "  Prints the pinned earliest ledger, the retention floor, the last committed ledger, each",
-    "  window's index coverages, catalog key counts by state, bytes per storage root, hot chunks.",
+    "  window's index coverages, catalog key counts by state, bytes per storage root, and the hot",
+    "  chunks with the ledgers each ready hot DB holds.",
     "  --json   one JSON object instead of text",
   ].join("\n"),
   async run(argv) {
@@ -48,7 +51,8 @@ export function formatStatus(status: StoreStatus): string {
   row("earliest ledger", String(status.earliestLedger ?? "not pinned (no daemon has started on this store)"));
   row("retention", status.retentionChunks === 0 ? "full history (retention_chunks = 0)" : `${status.retentionChunks} chunks`);
   row("retention floor", `ledger ${status.retentionFloorLedger} (chunk ${pad8(status.retentionFloorChunk)})`);
-  row("last committed ledger", String(status.lastCommittedLedger));
+  const bound = status.lastCommittedExact ? "" : " (chunk granularity: the highest ready hot DB is unreadable, see hot chunks)";
+  row("last committed ledger", `${status.lastCommittedLedger}${bound}`);
   row("index windows", status.windows.length === 0 ? "none" : "");
   for (const window of status.windows) {
     const frozen = window.frozen === null ? "no frozen coverage" : `frozen ${coverageText(window.frozen)}`;
@@ -61,9 +65,15 @@ export function formatStatus(status: StoreStatus): string {
   row("  hot", HOT_STATES.map((state) => `${state} ${status.keyCounts.hot[state]}`).join(", "));
   row("storage", "");
   for (const name of STORAGE_ROOT_NAMES) row(`  ${name}`, `${formatBytes(status.storageBytes[name]).padStart(COUNT_WIDTH + 2)}  ${status.storageRoots[name]}`);
-  const hot = status.hotChunks.map((chunk) => `${pad8(chunk.chunkId)} ${chunk.state}`);
-  row("hot chunks", hot.length === 0 ? "none" : hot.join(", "));
+  row("hot chunks", status.hotChunks.length === 0 ? "none" : "");
+  for (const chunk of status.hotChunks) row(`  chunk ${pad8(chunk.chunkId)}`, hotChunkText(chunk));
   return `${lines.join("\n")}\n`;
+}
+
+function hotChunkText(chunk: HotChunkStatus): string {
+  if (chunk.state === "transient") return "transient (being created or discarded)";
+  if (chunk.problem !== null) return `ready, unreadable: ${chunk.problem}`;
+  return chunk.lastLedger === null ? "ready, empty" : `ready, ledgers ${chunkFirstLedger(chunk.chunkId as ChunkId)}..${chunk.lastLedger}`;
 }
 
 function coverageText(coverage: CoverageStatus): string {

@@ -29,13 +29,15 @@ import {
 import { chunkKey, indexKey } from "../geometry/keys.ts";
 import type { IndexCoverage } from "../geometry/windows.ts";
 import { ledgerSeqOf } from "../xdr/ledger_seq_of.ts";
+import { OpenHandles } from "./_open_handles.ts";
 import type { ReadTier } from "./read_tier.ts";
+import { VisibleDataGoneError } from "./visible_data_gone_error.ts";
 
 /** Ledger packs kept open at once; the oldest opened is closed first. */
 const OPEN_PACKS_MAX = 16;
 
 /** A `frozen` key names a file that is not there (INV-3 broken, or pruned after our snapshot). */
-export class FrozenFileMissingError extends FullhistoryError {
+export class FrozenFileMissingError extends VisibleDataGoneError {
   override name = "FrozenFileMissingError";
 }
 
@@ -51,7 +53,7 @@ export class ColdTier implements ReadTier {
   /** Frozen coverages, newest window first: a recent tx is found with the fewest probes. */
   readonly #coverages: readonly IndexCoverage[];
   readonly #indexes = new Map<string, TxhashIndexReader>();
-  readonly #packs = new Map<ChunkId, LedgerPackReader>();
+  readonly #packs = new OpenHandles<ChunkId, LedgerPackReader>(OPEN_PACKS_MAX);
   /** Per chunk asked: is its ledgers key frozen. At most one entry per chunk id. */
   readonly #frozenLedgers = new Map<ChunkId, boolean>();
 
@@ -88,8 +90,7 @@ export class ColdTier implements ReadTier {
   }
 
   close(): void {
-    for (const pack of this.#packs.values()) pack.close();
-    this.#packs.clear();
+    this.#packs.closeAll();
     for (const index of this.#indexes.values()) index.close();
     this.#indexes.clear();
   }
@@ -110,12 +111,7 @@ export class ColdTier implements ReadTier {
     const path = this.#catalog.layout.ledgerPackPath(chunkId);
     const expected = { firstLedgerSeq: chunkFirstLedger(chunkId), ledgerCount: LEDGERS_PER_CHUNK };
     const pack = openFrozenFile({ key: chunkKey(chunkId, "ledgers"), path }, () => openLedgerPack(path, expected));
-    if (this.#packs.size >= OPEN_PACKS_MAX) {
-      const [oldestChunkId, oldest] = this.#packs.entries().next().value!;
-      oldest.close();
-      this.#packs.delete(oldestChunkId);
-    }
-    this.#packs.set(chunkId, pack);
+    this.#packs.add(chunkId, pack);
     return pack;
   }
 
@@ -138,8 +134,8 @@ function openFrozenFile<T>(file: { key: string; path: string }, open: () => T): 
     // Both the pack reader (FileIoError) and the index reader (CorruptFileError) keep the errno as cause.
     if (!(err instanceof FullhistoryError) || errnoCode(err.cause) !== "ENOENT") throw err;
     throw new FrozenFileMissingError(
-      `Cannot read "${file.path}": "${file.key}" is frozen but the file is missing; if the daemon is ` +
-        "running it may have just pruned it (run the command again), otherwise run fullhistory audit",
+      `Cannot read "${file.path}": "${file.key}" is frozen but the file is missing; unless a running daemon ` +
+        "pruned it after the catalog was read, the store is damaged: run fullhistory audit",
       { cause: err },
     );
   }

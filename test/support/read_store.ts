@@ -15,6 +15,7 @@ import { put } from "../../ffi/rocksdb.ts";
 import { writeChunkArtifacts } from "../../src/backfill/write_chunk_artifacts.ts";
 import { type Catalog, closeCatalog, openCatalog } from "../../src/catalog/catalog.ts";
 import { pinEarliestLedger } from "../../src/catalog/earliest_ledger.ts";
+import { openHotDbForChunk } from "../../src/catalog/hot_bracket.ts";
 import { sweepWindow } from "../../src/catalog/window_sweep.ts";
 import {
   barrierChunkArtifacts,
@@ -27,6 +28,7 @@ import {
   markIndexFreezing,
 } from "../../src/catalog/write_protocol.ts";
 import { parseConfig } from "../../src/config/load_config.ts";
+import { hotDbOpener } from "../../src/hot/hot_db_opener.ts";
 import { createLedgerPackWriter } from "../../src/formats/ledger_pack_writer.ts";
 import { buildTxhashIndex } from "../../src/formats/txhash_index_build.ts";
 import { type ChunkId, type LedgerSeq, chunkFirstLedger, chunkIdsInclusive, chunkLastLedger } from "../../src/geometry/chunk.ts";
@@ -120,6 +122,12 @@ export function closeStoreCatalog(fixture: StoreFixture): void {
   fixture.catalog = undefined;
 }
 
+/** Opens the fixture's catalog read-write again after `closeStoreCatalog` (no child may hold it then). */
+export function reopenStoreCatalog(fixture: StoreFixture): Catalog {
+  fixture.catalog ??= openCatalog(fixture.layout, { readOnly: false });
+  return fixture.catalog;
+}
+
 /** Closes the catalog and removes everything. */
 export function removeStoreFixture(fixture: StoreFixture): void {
   closeStoreCatalog(fixture);
@@ -163,6 +171,27 @@ export function freezeCoverage(fixture: StoreFixture, coverage: IndexCoverage): 
   barrierIndexFile(catalog, coverage);
   commitIndex(catalog, coverage);
   sweepWindow(catalog, coverage.windowId);
+}
+
+/**
+ * Creates chunk `chunkId`'s hot DB through the real hot bracket (its key ends `ready`, §5.6) and
+ * ingests `ledgers` (consecutive from the chunk's first ledger, as the ingestion loop would), then
+ * closes it.
+ */
+export function ingestHotChunk(fixture: StoreFixture, chunkId: number, ledgers: readonly Uint8Array[]): void {
+  const db = openHotDbForChunk(storeCatalog(fixture), chunkId as ChunkId, hotDbOpener(chunkId as ChunkId));
+  try {
+    ledgers.forEach((lcm, index) => db.ingestLedger((chunkFirstLedger(chunkId as ChunkId) + index) as LedgerSeq, lcm));
+  } finally {
+    db.close();
+  }
+}
+
+/** `count` ledgers of ANOTHER lake (seed `seed`) from chunk `chunkId`'s first ledger: valid, but not this store's. */
+export function foreignLedgers(options: { chunkId: number; count: number; seed: number }): Uint8Array[] {
+  const synth = new LedgerSynth({ seed: options.seed, profile: "sparse", networkPassphrase: TEST_PASSPHRASE });
+  const firstLedgerSeq = chunkFirstLedger(options.chunkId as ChunkId);
+  return Array.from({ length: options.count }, (_, index) => synth.generate((firstLedgerSeq + index) as LedgerSeq).lcm);
 }
 
 /** Writes a raw catalog entry, bypassing the protocol: only for planting a broken state. */
