@@ -50,28 +50,39 @@ export function openLifecycleFixture(options: LifecycleFixtureOptions): Lifecycl
   const earliestLedgerSeq = options.earliestLedgerSeq ?? FIRST_LEDGER_SEQ;
   pinEarliestLedger(fixture.catalog, earliestLedgerSeq);
   const logLines: LogLine[] = [];
-  const logger = createLogger({
-    level: "debug",
-    format: "json",
-    write: (text) => {
-      const line = JSON.parse(text) as LogLine;
+  const deps = lifecycleDepsOf(fixture.catalog, {
+    ...options,
+    earliestLedgerSeq,
+    onLog: (line) => {
       logLines.push(line);
       options.onLog?.(line);
     },
   });
-  const backfill = testBackfillDeps(fixture.catalog, options.lake, {
+  return { ...fixture, deps, logLines };
+}
+
+/**
+ * `LifecycleDeps` over an open catalog whose earliest ledger is already pinned: one backfill
+ * Worker, no retries, hot DBs opened read-only as the daemon does, a debug json logger.
+ */
+export function lifecycleDepsOf(catalog: Catalog, options: Omit<LifecycleFixtureOptions, "chunksPerWindow">): LifecycleDeps {
+  const logger = createLogger({
+    level: "debug",
+    format: "json",
+    write: (text) => options.onLog?.(JSON.parse(text) as LogLine),
+  });
+  const backfill = testBackfillDeps(catalog, options.lake, {
     openHotChunk: (dir, where) => openHotChunkDbReadOnly(dir, { chunkId: where.chunkId }),
     logger,
     ...(options.observer === undefined ? {} : { observer: options.observer }),
   });
-  const deps: LifecycleDeps = {
-    catalog: fixture.catalog,
-    policy: { retentionChunks: options.retentionChunks ?? 0, earliestLedgerSeq },
+  return {
+    catalog,
+    policy: { retentionChunks: options.retentionChunks ?? 0, earliestLedgerSeq: options.earliestLedgerSeq ?? FIRST_LEDGER_SEQ },
     backfill,
     logger,
     metrics: createDaemonMetrics(),
   };
-  return { ...fixture, deps, logLines };
 }
 
 /** A plain RocksDB stands in for a hot DB whose contents no stage reads (the bracket never looks inside). */
