@@ -59,6 +59,8 @@ export const CRASH_POINTS = [
   "ingest.boundary.closed",
   "ingest.boundary.opened",
   "ingest.boundary.woke",
+  // A daemon run (src/daemon/daemon.ts): after catch-up, before the live tasks start.
+  "daemon.catchup.done",
 ] as const;
 /** One name from `CRASH_POINTS`; `crashPoint` accepts nothing else. */
 export type CrashPoint = (typeof CRASH_POINTS)[number];
@@ -71,6 +73,9 @@ export const LIFECYCLE_CRASH_POINTS: readonly CrashPoint[] = ["lifecycle.frozen"
 
 /** The points only the ingestion loop passes; test/ingestion_crash.test.ts drives them, the catalog scenario cannot. */
 export const INGESTION_CRASH_POINTS: readonly CrashPoint[] = ["ingest.committed", "ingest.boundary.closed", "ingest.boundary.opened", "ingest.boundary.woke"];
+
+/** The points only a daemon run passes; test/daemon_crash.test.ts drives them with every other point. */
+export const DAEMON_CRASH_POINTS: readonly CrashPoint[] = ["daemon.catchup.done"];
 
 /** The environment variable that arms one crash point (D14). */
 export const CRASH_AT_ENV = "FULLHISTORY_CRASH_AT";

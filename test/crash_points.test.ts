@@ -12,7 +12,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { artifactState } from "../src/catalog/artifact_reads.ts";
 import { type Catalog, closeCatalog, openCatalog } from "../src/catalog/catalog.ts";
-import { BACKFILL_WORKER_CRASH_POINTS, CRASH_AT_ENV, CRASH_POINTS, INGESTION_CRASH_POINTS, LIFECYCLE_CRASH_POINTS } from "../src/crash_point.ts";
+import {
+  BACKFILL_WORKER_CRASH_POINTS,
+  CRASH_AT_ENV,
+  CRASH_POINTS,
+  DAEMON_CRASH_POINTS,
+  INGESTION_CRASH_POINTS,
+  LIFECYCLE_CRASH_POINTS,
+} from "../src/crash_point.ts";
 import { type ChunkId } from "../src/geometry/chunk.ts";
 import { fixtureLayout } from "./support/catalog_fixture.ts";
 import { crashStateViolations, finalStateViolations, SCENARIO_CHUNKS_PER_WINDOW } from "./support/catalog_scenario.ts";
@@ -78,7 +85,7 @@ describe("catalog crash points", () => {
   // Worker-only backfill points are reached by test/backfill_crash.test.ts, the lifecycle's stage
   // points by test/lifecycle_crash.test.ts, the ingestion loop's by test/ingestion_crash.test.ts,
   // not by this scenario.
-  const elsewhere = [...BACKFILL_WORKER_CRASH_POINTS, ...LIFECYCLE_CRASH_POINTS, ...INGESTION_CRASH_POINTS];
+  const elsewhere = [...BACKFILL_WORKER_CRASH_POINTS, ...LIFECYCLE_CRASH_POINTS, ...INGESTION_CRASH_POINTS, ...DAEMON_CRASH_POINTS];
   const scenarioPoints = CRASH_POINTS.filter((point) => !elsewhere.includes(point));
   test.each(scenarioPoints)("SIGKILL at %s leaves a convergeable state and a restart converges", async (point) => {
     await expectCrashThenConvergence(dataDir, point);

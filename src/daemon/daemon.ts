@@ -6,6 +6,7 @@
  *                      pin (startup steps 2–5, `openForStartup`); a failure here ends the process
  *   every run          (the supervisor reruns this after a failure, with backoff)
  *     1. derive the last committed ledger and catch up (startup steps 6–7, `catchUpOpened`)
+ *                                                                         ⟶ daemon.catchup.done
  *     2. resume chunk = the chunk of the last committed ledger + 1
  *     3. seed the lifecycle: one wake, so its first run looks at what catch-up left (a complete
  *        chunk may already need freezing, discarding or pruning; §7.6 step 8)
@@ -20,6 +21,7 @@
  */
 
 import type { Config } from "../config/config.ts";
+import { crashPoint } from "../crash_point.ts";
 import { chunkOfLedger, type LedgerSeq, pad8 } from "../geometry/chunk.ts";
 import { type LifecycleDeps, runLifecycleLoop } from "../lifecycle/lifecycle_loop.ts";
 import { WakeSignal } from "../lifecycle/wake_signal.ts";
@@ -72,6 +74,7 @@ interface RunContext {
 async function runOnce(config: Config, context: RunContext): Promise<void> {
   const { opened, wakeup, deps, signal } = context;
   const lastCommittedLedgerSeq = await catchUpWithProgress(config, context); // step 1
+  crashPoint("daemon.catchup.done");
   const resumeChunkId = chunkOfLedger((lastCommittedLedgerSeq + 1) as LedgerSeq); // step 2
   deps.logger.info("daemon run: caught up; ingesting live from the resume chunk", {
     last_committed: lastCommittedLedgerSeq,
