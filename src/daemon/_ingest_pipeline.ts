@@ -202,7 +202,9 @@ export class IngestPipeline {
         if (lcmBytes === undefined) return; // stopped
         // A copy that owns its buffer: the lake may hand out a view into a whole decoded object,
         // which structured clone would copy entire; the copy is transferred, not copied again.
-        const owned = lcmBytes.slice();
+        // (`new Uint8Array(view)` copies; a Node Buffer's `.slice()` would be another view, and
+        // transferring it would detach the whole object's buffer under the next ledger.)
+        const owned = new Uint8Array(lcmBytes);
         const prepare: ToIngestWorker = { kind: "prepare", ledgerSeq: ledgerSeq as LedgerSeq, lcmBytes: owned };
         this.#worker.postMessage(prepare, [owned.buffer]);
         this.#postedCount++;
