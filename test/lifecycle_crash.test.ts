@@ -104,7 +104,7 @@ function crashStateViolations(violations: readonly Violation[]): readonly Violat
   return violations.filter(
     (violation) =>
       violation.invariant === "INV-3" ||
-      (violation.invariant === "INV-1" && /^(chunk|index):/.test(violation.key)) ||
+      (violation.invariant === "INV-1" && /^(chunk|index):/.test(violation.key ?? "")) ||
       (violation.invariant === "INV-2" && violation.detail.includes("frozen coverages")),
   );
 }

@@ -5,19 +5,24 @@
  * files count too: this is what the volume holds, not what the catalog promises (audit judges that).
  *
  * A measurement, not a way to find work (style: "no directory listing to find work"): it reuses
- * audit's one walker, which refuses trees deeper than any layout we write.
+ * audit's one walker, which refuses trees deeper than any layout we write. Each root is walked
+ * synchronously; the event loop turns between roots (a full-history events root is ~20,000 files).
  * @module
  */
 
 import { storageRootBytes } from "../audit/walk_storage_root.ts";
 import type { Layout, StorageRootName } from "../geometry/layout.ts";
+import { yieldToEventLoop } from "./_yield_to_event_loop.ts";
 
 /** The storage roots that hold cold (immutable, frozen) files. */
 export const COLD_ROOT_NAMES: readonly StorageRootName[] = ["ledgers", "events", "txhashRaw", "txhashIndex"];
 
 /** Total bytes of the regular files under the cold roots; a walk failure is a `StorageWalkError`. */
-export function coldTierBytes(layout: Layout): number {
+export async function coldTierBytes(layout: Layout): Promise<number> {
   let byteCount = 0;
-  for (const rootName of COLD_ROOT_NAMES) byteCount += storageRootBytes(layout.roots[rootName]);
+  for (const rootName of COLD_ROOT_NAMES) {
+    await yieldToEventLoop();
+    byteCount += storageRootBytes(layout.roots[rootName]);
+  }
   return byteCount;
 }

@@ -23,7 +23,7 @@ function writeBytes(path: string, byteCount: number): void {
 }
 
 describe("coldTierBytes()", () => {
-  test("coldTierBytes() sums the files of the four cold roots and ignores the hot root and the catalog", () => {
+  test("coldTierBytes() sums the files of the four cold roots and ignores the hot root and the catalog", async () => {
     writeBytes(join(layout.roots.ledgers, "00000", "00000000.pack"), 1000);
     writeBytes(join(layout.roots.events, "00000", "00000000-events.pack"), 200);
     writeBytes(join(layout.roots.events, "00000", "00000000-index.hash"), 30);
@@ -31,20 +31,20 @@ describe("coldTierBytes()", () => {
     writeBytes(join(layout.roots.txhashIndex, "00000000", "00000000-00000003.idx"), 50_000);
     writeBytes(join(layout.roots.hot, "00000004", "000005.sst"), 7_000_000);
     writeBytes(join(layout.roots.catalog, "000003.log"), 9_000_000);
-    expect(coldTierBytes(layout)).toBe(1000 + 200 + 30 + 4 + 50_000);
+    expect(await coldTierBytes(layout)).toBe(1000 + 200 + 30 + 4 + 50_000);
   });
 
-  test("coldTierBytes() counts a missing cold root as 0 and an empty store as 0", () => {
-    expect(coldTierBytes(layout)).toBe(0);
+  test("coldTierBytes() counts a missing cold root as 0 and an empty store as 0", async () => {
+    expect(await coldTierBytes(layout)).toBe(0);
     writeBytes(join(layout.roots.ledgers, "00000", "00000000.pack"), 123);
     rmSync(layout.roots.events, { recursive: true });
     rmSync(layout.roots.txhashIndex, { recursive: true });
-    expect(coldTierBytes(layout)).toBe(123);
+    expect(await coldTierBytes(layout)).toBe(123);
   });
 
-  test("coldTierBytes() fails with StorageWalkError when a cold root is not a directory", () => {
+  test("coldTierBytes() fails with StorageWalkError when a cold root is not a directory", async () => {
     rmSync(layout.roots.txhashRaw, { recursive: true });
     writeFileSync(layout.roots.txhashRaw, "not a directory");
-    expect(() => coldTierBytes(layout)).toThrow(StorageWalkError);
+    await expect(coldTierBytes(layout)).rejects.toThrow(StorageWalkError);
   });
 });

@@ -20,8 +20,9 @@
  *
  * Failure (D11): a failing op fails the run and the loop throws it; the supervisor aborts
  * ingestion, restarts with backoff, and startup + the next run converge. Never a process exit from
- * here. Stopping: between ops the run yields to the event loop and checks the signal, so an abort
- * (or ingestion's next ledger, which shares this thread) never waits behind a long prune.
+ * here. Stopping: between stages and between ops the run yields to the event loop and checks the
+ * signal, so an abort (or ingestion's next ledger, which shares this thread) never waits behind a
+ * whole run or a long prune.
  *
  * Concurrency (§7.12): ingestion owns the live chunk (its hot DB and the creation of each
  * `hot:chunk` key); the lifecycle owns everything below it. They share only the catalog (never the
@@ -41,6 +42,7 @@ import type { RetentionPolicy } from "../geometry/retention.ts";
 import { type Logger, secondsOf } from "../log/logger.ts";
 import { type DaemonMetrics, observePhase } from "../metrics/daemon_metrics.ts";
 import { coldTierBytes } from "./cold_tier_bytes.ts";
+import { yieldToEventLoop } from "./_yield_to_event_loop.ts";
 import { type DiscardOp, discardScan, runDiscardOp } from "./discard_scan.ts";
 import { type LifecycleSnapshot, deriveLifecycleSnapshot } from "./lifecycle_snapshot.ts";
 import { type PruneOp, pruneScan, runPruneOp } from "./prune_scan.ts";
@@ -110,13 +112,17 @@ export async function runLifecycle(deps: LifecycleDeps, options: { signal: Abort
     through: snapshot.throughLedgerSeq,
     floor: snapshot.floor.floorLedgerSeq,
   });
+  await betweenSteps(signal);
   const plan = await runFreezeStage(deps, { snapshot, signal }); // 2
   crashPoint("lifecycle.frozen");
+  await betweenSteps(signal);
   const discarded = await runDiscardStage(deps, { snapshot, signal }); // 3
   crashPoint("lifecycle.discarded");
+  await betweenSteps(signal);
   const pruned = await runPruneStage(deps, { snapshot, signal }); // 4
   crashPoint("lifecycle.pruned");
-  const bytes = measureColdTier(deps); // 5
+  await betweenSteps(signal);
+  const bytes = await measureColdTier(deps); // 5
   metrics.lifecycleRunsTotal.inc();
   // The run's end, also when it did nothing: with no wake pending the lifecycle is settled through
   // `through` (the daemon tests wait for this line before auditing).
@@ -150,7 +156,7 @@ async function runDiscardStage(deps: LifecycleDeps, context: { snapshot: Lifecyc
   const startedMs = performance.now();
   const ops = discardScan(catalog, context.snapshot);
   for (const op of ops) {
-    await betweenOps(context.signal);
+    await betweenSteps(context.signal);
     runDiscardOp(catalog, op);
     deps.metrics.discardedHotChunksTotal.inc();
     logger.debug("lifecycle: hot DB discarded", { chunk: pad8(op.chunkId), reason: op.reason });
@@ -167,7 +173,7 @@ async function runPruneStage(deps: LifecycleDeps, context: { snapshot: Lifecycle
   const startedMs = performance.now();
   const ops = pruneScan(catalog, context.snapshot);
   for (const op of ops) {
-    await betweenOps(context.signal);
+    await betweenSteps(context.signal);
     runPruneOp(catalog, op);
     deps.metrics.prunedOpsTotal.inc();
     logger.debug("lifecycle: pruned", pruneOpFields(op));
@@ -187,9 +193,9 @@ async function runPruneStage(deps: LifecycleDeps, context: { snapshot: Lifecycle
 }
 
 /** Step 5: the cold tier gauge; a walk failure only skips the gauge (it is a measurement, §7.7 step 8). */
-function measureColdTier(deps: LifecycleDeps): number | undefined {
+async function measureColdTier(deps: LifecycleDeps): Promise<number | undefined> {
   try {
-    const byteCount = coldTierBytes(deps.catalog.layout);
+    const byteCount = await coldTierBytes(deps.catalog.layout);
     deps.metrics.coldTierBytes.set(byteCount);
     return byteCount;
   } catch (err) {
@@ -200,11 +206,12 @@ function measureColdTier(deps: LifecycleDeps): number | undefined {
 }
 
 /**
- * Between two ops: let the event loop run (ingestion commits on this thread; an abort is delivered
- * as an event), then stop if the run was aborted. Ops themselves are synchronous protocol steps.
+ * Between two stages and between two ops: let the event loop turn (ingestion commits on this
+ * thread; an abort is delivered as an event), then stop if the run was aborted. Stages' scans and
+ * ops are synchronous catalog and file steps, so these are the run's only safe points.
  */
-async function betweenOps(signal: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+async function betweenSteps(signal: AbortSignal): Promise<void> {
+  await yieldToEventLoop();
   signal.throwIfAborted();
 }
 

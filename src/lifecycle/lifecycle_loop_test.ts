@@ -107,7 +107,7 @@ describe("runLifecycle()", () => {
     expect(existsSync(target.layout.hotDbDir(chunk(0)))).toBe(false);
     expect(existsSync(target.layout.txhashRunPath(chunk(0)))).toBe(false);
     expect(liveDb.ingestLedger((chunkFirstLedger(chunk(1)) + 3) as LedgerSeq, chunk1Ledgers[3]!)).toBe("committed");
-    expect(report.coldTierBytes).toBe(coldTierBytes(target.layout));
+    expect(report.coldTierBytes).toBe(await coldTierBytes(target.layout));
     expect(report.coldTierBytes).toBeGreaterThan(0);
   }, 60_000);
 
