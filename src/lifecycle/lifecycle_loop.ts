@@ -30,7 +30,7 @@
  * @module
  */
 
-import { unreachable } from "../assert.ts";
+import { assert, unreachable } from "../assert.ts";
 import { type BackfillDeps, runBackfill } from "../backfill/run_backfill.ts";
 import type { Plan } from "../backfill/resolve.ts";
 import type { Catalog } from "../catalog/catalog.ts";
@@ -99,8 +99,22 @@ export async function runLifecycleLoop(deps: LifecycleDeps, options: { wakeup: W
   }
 }
 
+/** Catalogs with a run in progress: the scans are safe only with no other build in flight (§7.10). */
+const catalogsInRun = new WeakSet<Catalog>();
+
 /** One lifecycle run (see the module comment); rejects with the first failed op's error or `signal.reason`. */
 export async function runLifecycle(deps: LifecycleDeps, options: { signal: AbortSignal }): Promise<LifecycleRunReport> {
+  const { catalog } = deps;
+  assert(!catalogsInRun.has(catalog), "a lifecycle run started while another one runs on the same catalog (one run at a time, §7.10)");
+  catalogsInRun.add(catalog);
+  try {
+    return await runStages(deps, options);
+  } finally {
+    catalogsInRun.delete(catalog);
+  }
+}
+
+async function runStages(deps: LifecycleDeps, options: { signal: AbortSignal }): Promise<LifecycleRunReport> {
   const { catalog, logger, metrics } = deps;
   const { signal } = options;
   signal.throwIfAborted();

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { InvariantError } from "../assert.ts";
 import { BackfillTaskError } from "../backfill/backfill_errors.ts";
 import { type BackfillObserver, type ChunkBuiltEvent } from "../backfill/backfill_observer.ts";
 import { SweepError } from "../catalog/sweeps.ts";
@@ -218,6 +219,15 @@ describe("runLifecycle()", () => {
     expect(report.pruned).toEqual([{ kind: "index", coverage: coverageOf(0, 1, 1), reason: "debris" }]);
     expect(Object.keys(catalogSnapshot(target.catalog)).filter((key) => key.startsWith("index:"))).toEqual(["index:00000000:00000000:00000001"]);
     expect(messagesAt(target.logLines, "info")).toEqual(["lifecycle: prune stage complete"]);
+  });
+
+  test("runLifecycle() refuses a second run on the same catalog while one is in progress (the scans assume no build in flight)", async () => {
+    const target = open({ chunksPerWindow: 1 });
+    createPlainHotDb(target.catalog, chunk(0));
+    const first = runLifecycle(target.deps, running());
+    await expect(runLifecycle(target.deps, running())).rejects.toThrow(InvariantError);
+    await first;
+    expect((await runLifecycle(target.deps, running())).plan).toEqual({ chunkBuilds: [], indexBuilds: [] });
   });
 
   test("runLifecycle() fails the run when a prune op fails, naming the file, and the key stays for the next run", async () => {
