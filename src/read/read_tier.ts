@@ -1,8 +1,9 @@
 /**
  * Where a reader can find ledger X or transaction H (reference §6 reader contract; D8). A tier is
  * one kind of storage that answers those two questions: the cold tier (`cold_tier.ts`: frozen
- * ledger packs and frozen `.idx` coverages) today, the hot tier (ready chunk DBs) next. A tier
- * answers only from keys in a reader-visible state (`frozen`, `ready`).
+ * ledger packs and frozen `.idx` coverages) and the hot tier (`hot_tier.ts`: the `ready` hot chunk
+ * DBs, declining what cold covers). A tier answers only from keys in a reader-visible state
+ * (`frozen`, `ready`).
  *
  * What sits above the tiers, so every tier gets it once: the retention gate (a ledger below the
  * floor is not found even while its files exist) and the full-hash check of every tx candidate
