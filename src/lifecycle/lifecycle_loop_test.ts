@@ -7,12 +7,12 @@ import { BackfillTaskError } from "../backfill/backfill_errors.ts";
 import { type BackfillObserver, type ChunkBuiltEvent } from "../backfill/backfill_observer.ts";
 import { SweepError } from "../catalog/sweeps.ts";
 import { markIndexFreezing } from "../catalog/write_protocol.ts";
-import { type ChunkId, type LedgerSeq, type WindowId, chunkFirstLedger, chunkLastLedger } from "../geometry/chunk.ts";
+import { type ChunkId, type LedgerSeq, chunkFirstLedger, chunkLastLedger } from "../geometry/chunk.ts";
 import { ARTIFACT_KINDS } from "../geometry/keys.ts";
 import { type HotChunkDb } from "../hot/hot_chunk_db.ts";
 import { type LakeSourceOptions } from "../lake/open_lake_source.ts";
 import { catalogSnapshot, chunkLedgersOf, writeBackfillLake } from "../../test/support/backfill_fixture.ts";
-import { coverageOf, freezeChunkArtifacts, freezeIndexCoverage, removeCatalogFixture } from "../../test/support/catalog_fixture.ts";
+import { coverageOf, removeCatalogFixture } from "../../test/support/catalog_fixture.ts";
 import {
   buildHotDbTemplate,
   copyHotDb,
@@ -24,8 +24,8 @@ import {
   metricValue,
   openLifecycleFixture,
   openLiveHotDb,
+  settleWindows,
 } from "../../test/support/lifecycle_fixture.ts";
-import { sweepWindow } from "../catalog/window_sweep.ts";
 import { coldTierBytes } from "./cold_tier_bytes.ts";
 import { runLifecycle, runLifecycleLoop } from "./lifecycle_loop.ts";
 import { WakeSignal } from "./wake_signal.ts";
@@ -71,18 +71,6 @@ const running = (): { signal: AbortSignal } => ({ signal: new AbortController().
 function recordingObserver(): BackfillObserver & { chunks: ChunkBuiltEvent[] } {
   const chunks: ChunkBuiltEvent[] = [];
   return { chunks, planResolved: () => {}, chunkBuilt: (event) => chunks.push(event), indexBuilt: () => {}, taskRetried: () => {} };
-}
-
-/** Chunks lo..hi frozen with fixture bytes and one swept terminal coverage per window: a settled cold store. */
-function settledWindows(target: LifecycleFixture, windowIds: readonly number[]): void {
-  const chunksPerWindow = target.layout.windows.chunksPerWindow;
-  for (const windowId of windowIds) {
-    const lo = windowId * chunksPerWindow;
-    const hi = lo + chunksPerWindow - 1;
-    for (let chunkId = lo; chunkId <= hi; chunkId++) freezeChunkArtifacts(target.catalog, chunk(chunkId), [...ARTIFACT_KINDS]);
-    freezeIndexCoverage(target.catalog, coverageOf(windowId, lo, hi));
-    sweepWindow(target.catalog, windowId as WindowId);
-  }
 }
 
 describe("runLifecycle()", () => {
@@ -184,7 +172,7 @@ describe("runLifecycle()", () => {
 
   test("runLifecycle() after retention shortening prunes exactly below the new floor, hot DBs included; the window straddling the floor keeps its index", async () => {
     const target = open({ chunksPerWindow: 2, retentionChunks: 0 });
-    settledWindows(target, [0, 1]); // chunks 0..3
+    settleWindows(target.catalog, [0, 1]); // chunks 0..3
     createPlainHotDb(target.catalog, chunk(1)); // a hot DB left behind below the floor-to-be
     createPlainHotDb(target.catalog, chunk(4)); // live
     const unchanged = await runLifecycle(target.deps, running());
@@ -212,7 +200,7 @@ describe("runLifecycle()", () => {
 
   test("runLifecycle() sweeps transient index debris within retention and keeps the frozen coverage", async () => {
     const target = open({ chunksPerWindow: 2 });
-    settledWindows(target, [0]);
+    settleWindows(target.catalog, [0]);
     markIndexFreezing(target.catalog, coverageOf(0, 1, 1)); // a rebuild that crashed before its commit
     createPlainHotDb(target.catalog, chunk(2));
     const report = await runLifecycle(target.deps, running());
@@ -232,7 +220,7 @@ describe("runLifecycle()", () => {
 
   test("runLifecycle() fails the run when a prune op fails, naming the file, and the key stays for the next run", async () => {
     const target = open({ chunksPerWindow: 2, retentionChunks: 1 });
-    settledWindows(target, [0]);
+    settleWindows(target.catalog, [0]);
     createPlainHotDb(target.catalog, chunk(2));
     const packPath = target.layout.ledgerPackPath(chunk(0));
     rmSync(packPath);
@@ -314,7 +302,7 @@ describe("runLifecycleLoop()", () => {
         if (line.msg === SNAPSHOT_LINE) controller.abort(new Error("SIGTERM"));
       },
     });
-    settledWindows(target, [0]);
+    settleWindows(target.catalog, [0]);
     createPlainHotDb(target.catalog, chunk(0)); // below the floor once chunk 2 is live: discardable
     createPlainHotDb(target.catalog, chunk(2));
     const wakeup = new WakeSignal();

@@ -13,7 +13,7 @@ import {
   removeCatalogFixture,
   writeArtifactFiles,
 } from "../../test/support/catalog_fixture.ts";
-import { createPlainHotDb, type LifecycleFixture, openLifecycleFixture } from "../../test/support/lifecycle_fixture.ts";
+import { createPlainHotDb, settleWindows, type LifecycleFixture, openLifecycleFixture } from "../../test/support/lifecycle_fixture.ts";
 import { deriveLifecycleSnapshot } from "./lifecycle_snapshot.ts";
 import { type PruneOp, pruneScan, runPruneOp } from "./prune_scan.ts";
 
@@ -43,22 +43,10 @@ function describeOps(ops: readonly PruneOp[]): string[] {
   );
 }
 
-/** Chunks lo..hi frozen with every kind, then one terminal coverage per window (cpw chunks), swept: a settled store. */
-function settledWindows(target: LifecycleFixture, windowCount: number): void {
-  const chunksPerWindow = target.layout.windows.chunksPerWindow;
-  for (let windowId = 0; windowId < windowCount; windowId++) {
-    const lo = windowId * chunksPerWindow;
-    const hi = lo + chunksPerWindow - 1;
-    for (let chunkId = lo; chunkId <= hi; chunkId++) freezeChunkArtifacts(target.catalog, chunk(chunkId), [...ARTIFACT_KINDS]);
-    freezeIndexCoverage(target.catalog, coverageOf(windowId, lo, hi));
-    sweepWindow(target.catalog, windowId as WindowId);
-  }
-}
-
 describe("pruneScan()", () => {
   test("pruneScan() of a settled store within retention is empty", () => {
     const target = open({ chunksPerWindow: 2 });
-    settledWindows(target, 2);
+    settleWindows(target.catalog, [0, 1]);
     createPlainHotDb(target.catalog, chunk(4));
     expect(scan(target)).toEqual([]);
   });
@@ -80,7 +68,7 @@ describe("pruneScan()", () => {
 
   test("pruneScan() leaves a freezing chunk artifact within retention to the next freeze stage", () => {
     const target = open({ chunksPerWindow: 2 });
-    settledWindows(target, 1);
+    settleWindows(target.catalog, [0]);
     markChunkFreezing(target.catalog, { chunkId: chunk(2), kinds: ["ledgers", "events"] });
     createPlainHotDb(target.catalog, chunk(3));
     expect(scan(target)).toEqual([]);
@@ -88,7 +76,7 @@ describe("pruneScan()", () => {
 
   test("pruneScan() after retention shortening selects exactly what is below the floor; a window straddling the floor keeps its index", () => {
     const target = open({ chunksPerWindow: 2, retentionChunks: 3 });
-    settledWindows(target, 3); // chunks 0..5
+    settleWindows(target.catalog, [0, 1, 2]); // chunks 0..5
     markChunkFreezing(target.catalog, { chunkId: chunk(2), kinds: ["txhash"] }); // a stray below the floor, any state
     createPlainHotDb(target.catalog, chunk(6)); // live; floor = 5 − 3 + 1 = chunk 3
     expect(describeOps(scan(target))).toEqual([
@@ -134,7 +122,7 @@ describe("pruneScan()", () => {
 describe("runPruneOp()", () => {
   test("runPruneOp() deletes every selected file and key and nothing else", () => {
     const target = open({ chunksPerWindow: 2, retentionChunks: 2 });
-    settledWindows(target, 2); // chunks 0..3; floor = chunk 2
+    settleWindows(target.catalog, [0, 1]); // chunks 0..3; floor = chunk 2
     markIndexFreezing(target.catalog, coverageOf(1, 2, 2)); // debris next to the frozen [2,3]
     writeArtifactFiles(target.layout, chunk(0), "txhash"); // a stray .bin with no key: not ours to delete
     createPlainHotDb(target.catalog, chunk(4));

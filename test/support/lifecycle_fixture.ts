@@ -10,12 +10,14 @@ import { closeDb, openDb, type Db } from "../../ffi/rocksdb.ts";
 import { type HotDbOpener, openHotDbForChunk } from "../../src/catalog/hot_bracket.ts";
 import { pinEarliestLedger } from "../../src/catalog/earliest_ledger.ts";
 import type { Catalog } from "../../src/catalog/catalog.ts";
-import { type ChunkId, type LedgerSeq, chunkFirstLedger, FIRST_LEDGER_SEQ } from "../../src/geometry/chunk.ts";
+import { sweepWindow } from "../../src/catalog/window_sweep.ts";
+import { type ChunkId, type LedgerSeq, type WindowId, chunkFirstLedger, FIRST_LEDGER_SEQ } from "../../src/geometry/chunk.ts";
+import { ARTIFACT_KINDS } from "../../src/geometry/keys.ts";
 import { type HotChunkDb, openHotChunkDb, openHotChunkDbReadOnly } from "../../src/hot/hot_chunk_db.ts";
 import type { LakeSourceOptions } from "../../src/lake/open_lake_source.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { createDaemonMetrics } from "../../src/metrics/daemon_metrics.ts";
-import { type CatalogFixture, openCatalogFixture } from "./catalog_fixture.ts";
+import { type CatalogFixture, coverageOf, freezeChunkArtifacts, freezeIndexCoverage, openCatalogFixture } from "./catalog_fixture.ts";
 import { testBackfillDeps } from "./backfill_fixture.ts";
 import type { BackfillObserver } from "../../src/backfill/backfill_observer.ts";
 import type { LifecycleDeps } from "../../src/lifecycle/lifecycle_loop.ts";
@@ -83,6 +85,21 @@ export function lifecycleDepsOf(catalog: Catalog, options: Omit<LifecycleFixture
     logger,
     metrics: createDaemonMetrics(),
   };
+}
+
+/**
+ * Windows `windowIds` made settled with fixture bytes: every chunk frozen with every kind, one
+ * terminal coverage per window, swept (so only `ledgers` and `events` keys remain per chunk).
+ */
+export function settleWindows(catalog: Catalog, windowIds: readonly number[]): void {
+  const chunksPerWindow = catalog.layout.windows.chunksPerWindow;
+  for (const windowId of windowIds) {
+    const lo = windowId * chunksPerWindow;
+    const hi = lo + chunksPerWindow - 1;
+    for (let chunkId = lo; chunkId <= hi; chunkId++) freezeChunkArtifacts(catalog, chunkId as ChunkId, [...ARTIFACT_KINDS]);
+    freezeIndexCoverage(catalog, coverageOf(windowId, lo, hi));
+    sweepWindow(catalog, windowId as WindowId);
+  }
 }
 
 /** A plain RocksDB stands in for a hot DB whose contents no stage reads (the bracket never looks inside). */
