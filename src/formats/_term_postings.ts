@@ -12,8 +12,9 @@
  * lists (~2.5 B/pair). Event ids are implied: the add log is in event order.
  *
  * Keys are held as four big-endian u32 words, so comparing words compares bytes. Term keys are
- * SHA-256 prefixes (`event_terms.ts`), so every word is uniform: the hash table indexes by word 3,
- * and the sort buckets by the top 16 bits of word 0, then sorts each small bucket by all words.
+ * MurmurHash3_x86_128 outputs (`event_terms.ts`), so every word is uniform: the hash table
+ * indexes by word 3, and the sort buckets by the top 16 bits of word 0, then sorts each small
+ * bucket by all words. (A crafted set of colliding-bucket keys only slows the sort to n log n.)
  * @module
  */
 

@@ -1,19 +1,23 @@
 /**
- * Event term keys (reference §8.5 "Term keys", D7): the 16-byte key an events segment indexes
- * for each (field, value) an event carries.
+ * Event term keys (reference §8.5 "Term keys", D7): the 16-byte key an events segment and a hot
+ * DB index for each (field, value) an event carries.
  *
- *   termKey(field, value) = SHA-256([field] ++ value)[0..16)
+ *   termKey(field, value) = MurmurHash3_x86_128(value, seed = field)   (16 bytes, h1..h4 LE)
  *
  * Fields: 0 = contract id (value = the 32-byte contract id), 1..4 = topic 0..3 (value = that
- * topic's raw ScVal XDR bytes). This is part of OUR on-disk format and differs from the
- * reference's unseeded xxHash3-128: Bun has no xxh3-128, and SHA-256 is a standard any tool can
- * reproduce; `Bun.SHA256.hash` computes ~4–5 M keys/s on 40-byte values (bun-ffi.md §8). A
- * 128-bit key makes two distinct terms colliding in one chunk (~2M terms) a ~2^-87 event; if it
- * happened, the two terms would share one posting list (a superset, never a loss).
+ * topic's raw ScVal XDR bytes); the seed keeps the same bytes in two fields apart. This is part of
+ * OUR on-disk format and differs from the reference's unseeded xxHash3-128 of `[field] ++ value`:
+ * Bun has no xxh3-128, and MurmurHash3_x86_128 is a published hash any tool reproduces
+ * (`mmh3.hash_bytes(value, field, x64arch=False)` in Python) that JavaScript computes in 32-bit
+ * arithmetic straight from the ledger buffer, ~70 ns a term against ~490 ns for the SHA-256 we
+ * used before (docs/formats.md). Like xxh3, it is not collision-resistant against crafted input:
+ * two terms with one key share a posting list, so a lookup returns a superset (never a loss) and
+ * whoever serves events must match the event's real contract id / topic bytes (docs/formats.md).
  * @module
  */
 
 import { assert } from "../assert.ts";
+import { murmur3X86_128 } from "./_murmur3_x86_128.ts";
 
 export const TERM_KEY_BYTES = 16;
 /** A term field: 0 = contract id, 1..4 = topic 0..3. */
@@ -24,11 +28,12 @@ export const INDEXED_TOPIC_COUNT = 4;
 /** The most terms one event can carry: its contract id and four topics. */
 export const TERMS_PER_EVENT_MAX = 1 + INDEXED_TOPIC_COUNT;
 const CONTRACT_ID_BYTES = 32;
-const SHA256_BYTES = 32;
 
-// Reused across calls (single-threaded): [field] ++ value, and the digest.
-let scratch = new Uint8Array(1024);
-const digest = new Uint8Array(SHA256_BYTES);
+/** Where a term's value lies: `bytes[byteOffset, byteOffset + byteLength)` of a larger buffer. */
+export interface TermValueRange {
+  byteOffset: number;
+  byteLength: number;
+}
 
 /** The term field of topic `topicIndex` (0..3). */
 export function topicTermField(topicIndex: number): TermField {
@@ -41,12 +46,15 @@ export function topicTermField(topicIndex: number): TermField {
 
 /** The 16-byte term key of `value` in `field` (a new array; `value` is not retained). */
 export function termKey(field: TermField, value: Uint8Array): Uint8Array {
-  if (field === TERM_FIELD_CONTRACT_ID) {
-    assert(value.length === CONTRACT_ID_BYTES, "a contract id is 32 bytes");
+  return termKeyIn(value, { field, byteOffset: 0, byteLength: value.length });
+}
+
+/** The term key of the value at `term`'s range of `bytes` (a new array), hashed in place: no view, no copy. */
+export function termKeyIn(bytes: Uint8Array, term: TermValueRange & { field: TermField }): Uint8Array {
+  if (term.field === TERM_FIELD_CONTRACT_ID) {
+    assert(term.byteLength === CONTRACT_ID_BYTES, "a contract id is 32 bytes");
   }
-  if (scratch.length < value.length + 1) scratch = new Uint8Array(Math.max(value.length + 1, scratch.length * 2));
-  scratch[0] = field;
-  scratch.set(value, 1);
-  Bun.SHA256.hash(scratch.subarray(0, value.length + 1), digest);
-  return digest.slice(0, TERM_KEY_BYTES);
+  const key = new Uint8Array(TERM_KEY_BYTES);
+  murmur3X86_128(bytes, { byteOffset: term.byteOffset, byteLength: term.byteLength, seed: term.field, out: key });
+  return key;
 }
