@@ -6,15 +6,21 @@
  *
  * Keeps (bytes read from a lake are input, style R4): `endSequence ≥ startSequence`; the count
  * equals `end − start + 1`; element i's own header says `start + i`; every element is a complete,
- * valid `LedgerCloseMeta` (skipped with the generated skippers, which is what finds where it ends);
- * nothing follows the last one. The returned ledgers are subarrays aliasing `bytes` (no copy).
+ * valid `LedgerCloseMeta`; nothing follows the last one. The returned ledgers are subarrays
+ * aliasing `bytes` (no copy).
+ *
+ * Each element is validated by WALKING it (`walkLeadingLedger`, which also finds where it ends),
+ * not by skipping it: the walk is what the consumer needs next, and `walkLedger` of a ledger
+ * returned here takes that view instead of walking again. So a lake ledger is walked once, and
+ * a consumer that never walks (a pack-only build) still only ever sees validated bytes.
  * @module
  */
 
 import type { LedgerSeq } from "../geometry/chunk.ts";
 import { readLedgerHeader } from "./_ledger_header.ts";
-import { skipLedgerCloseMeta } from "./_skip_generated.ts";
 import { arrayCount, rethrowAsXdrError, truncated, u32, XdrFault } from "./_xdr_read.ts";
+import { walkLeadingLedger } from "./walk_ledger.ts";
+import { XdrError } from "./xdr_error.ts";
 
 /** The ledgers of one `LedgerCloseMetaBatch`, in sequence order. */
 export interface LedgerBatch {
@@ -56,9 +62,9 @@ export function splitLedgerBatch(bytes: Uint8Array): LedgerBatch {
       if (headerSeq !== ledgerSeq) {
         throw new XdrFault(byteOffset, `element ${index} is ledger ${headerSeq}, want ${ledgerSeq}`);
       }
-      const endOffset = skipLedgerCloseMeta(bytes, byteOffset);
-      ledgers.push(bytes.subarray(byteOffset, endOffset));
-      byteOffset = endOffset;
+      const ledger = walkElement(bytes, byteOffset);
+      ledgers.push(ledger);
+      byteOffset += ledger.length;
     }
     ledgerSeq = undefined;
     if (byteOffset !== bytes.length) {
@@ -67,5 +73,15 @@ export function splitLedgerBatch(bytes: Uint8Array): LedgerBatch {
     return { startSeq: startSeq as LedgerSeq, endSeq: endSeq as LedgerSeq, ledgers };
   } catch (err) {
     return rethrowAsXdrError(err, { what: "LedgerCloseMetaBatch", ledgerSeq });
+  }
+}
+
+/** Walks the element at `byteOffset`; a fault's offset is rebased onto the batch. */
+function walkElement(bytes: Uint8Array, byteOffset: number): Uint8Array {
+  try {
+    return walkLeadingLedger(bytes.subarray(byteOffset)).bytes;
+  } catch (err) {
+    if (!(err instanceof XdrError)) throw err;
+    throw new XdrFault(byteOffset + err.byteOffset, err.detail);
   }
 }

@@ -4,6 +4,7 @@ import { thrownError } from "../../test/support/thrown_error.ts";
 import { XdrError } from "./xdr_error.ts";
 import { splitLedgerBatch } from "./ledger_close_meta_batch.ts";
 import { ledgerSeqOf } from "./ledger_seq_of.ts";
+import { walkLedger } from "./walk_ledger.ts";
 
 const TESTNET_997 = "testnet-997-999-datastore/FFFFFFFF--0-63999/FFFFFC1A--997.xdr.zst";
 
@@ -37,6 +38,25 @@ describe("splitLedgerBatch()", () => {
     const batch = splitLedgerBatch(encodeLedgerBatch({ startSeq: 997, endSeq: 999 }, ledgers));
     expect(batch.ledgers).toEqual(ledgers);
     expect<number[]>(batch.ledgers.map(ledgerSeqOf)).toEqual([997, 998, 999]);
+  });
+
+  test("walks each element once: walkLedger() of a returned ledger takes the split's view", () => {
+    const ledgers = testnetLedgers();
+    const batch = splitLedgerBatch(encodeLedgerBatch({ startSeq: 997, endSeq: 999 }, ledgers));
+    const views = batch.ledgers.map((ledger) => walkLedger(ledger));
+    expect(views.map((view) => view.bytes)).toEqual(batch.ledgers);
+    views.forEach((view, index) => expect(view.bytes).toBe(batch.ledgers[index]!)); // the split's own view
+    expect(views.map((view) => view.transactions.length)).toEqual(ledgers.map((ledger) => walkLedger(ledger).transactions.length));
+  });
+
+  test("rejects an element the walk refuses (an invalid TransactionMeta version), at its offset in the batch", () => {
+    const ledgers = testnetLedgers().map((ledger) => new Uint8Array(ledger)); // copies (a Buffer's slice() is a view)
+    const meta = walkLedger(ledgers[1]!).transactions[0]!.meta;
+    new DataView(ledgers[1]!.buffer).setUint32(meta.byteOffset, 9);
+    const error = thrownError(() => splitLedgerBatch(encodeLedgerBatch({ startSeq: 997, endSeq: 999 }, ledgers)), XdrError);
+    expect(error.ledgerSeq).toBe(998);
+    expect(error.detail).toBe("TransactionMeta has unknown version 9");
+    expect(error.byteOffset).toBe(12 + ledgers[0]!.length + meta.byteOffset);
   });
 
   test("rejects a count that disagrees with the range", () => {

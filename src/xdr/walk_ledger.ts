@@ -46,6 +46,7 @@ import {
 } from "./_skip_generated.ts";
 import type { ArrayLimits } from "./_xdr_read.ts";
 import { arrayCount, i32, rethrowAsXdrError, truncated, u32, XdrFault } from "./_xdr_read.ts";
+import { XdrError } from "./xdr_error.ts";
 
 /** A span of the ledger buffer. */
 export interface ByteRange {
@@ -155,30 +156,62 @@ interface EventGroups {
   afterAllTxs: ContractEventView[];
 }
 
+/**
+ * Views `walkLeadingLedger` made while splitting a lake batch, keyed by the ledger bytes it handed
+ * out: the next `walkLedger` of those same bytes takes the view instead of walking them again, so
+ * each lake ledger is walked once, by the split that validates it (lake-and-xdr §1.1). Taken once
+ * (a later walk of the same bytes walks again), weak (a view dies with its bytes), and sound
+ * because nothing writes into bytes a lake source handed out.
+ */
+const viewsWalkedInBatch = new WeakMap<Uint8Array, LedgerView>();
+
 /** Walks one `LedgerCloseMeta`; throws XdrError (naming the ledger when the header was readable). */
 export function walkLedger(lcmBytes: Uint8Array): LedgerView {
+  const walked = viewsWalkedInBatch.get(lcmBytes);
+  if (walked !== undefined) {
+    viewsWalkedInBatch.delete(lcmBytes);
+    return walked;
+  }
+  const view = walkLedgerPrefix(lcmBytes);
+  if (view.bytes.length !== lcmBytes.length) {
+    const detail = `${lcmBytes.length - view.bytes.length} bytes follow the LedgerCloseMeta`;
+    throw new XdrError("LedgerCloseMeta", { ledgerSeq: view.ledgerSeq, byteOffset: view.bytes.length, detail });
+  }
+  return view;
+}
+
+/**
+ * Walks the `LedgerCloseMeta` that starts `bytes`, where more may follow (the next element of a
+ * `LedgerCloseMetaBatch`). The view covers exactly that ledger: `view.bytes` is a subarray of
+ * `bytes` (the same array when nothing follows), and the next `walkLedger(view.bytes)` returns
+ * this view without walking. Throws XdrError, its byte offset relative to `bytes`.
+ */
+export function walkLeadingLedger(bytes: Uint8Array): LedgerView {
+  const view = walkLedgerPrefix(bytes);
+  viewsWalkedInBatch.set(view.bytes, view);
+  return view;
+}
+
+function walkLedgerPrefix(bytes: Uint8Array): LedgerView {
   let ledgerSeq: number | undefined;
   try {
-    const header = readLedgerHeader(lcmBytes, 0);
+    const header = readLedgerHeader(bytes, 0);
     ledgerSeq = header.ledgerSeq;
-    const txSetOffset = skipLedgerHeaderHistoryEntry(lcmBytes, header.headerEntryOffset);
+    const txSetOffset = skipLedgerHeaderHistoryEntry(bytes, header.headerEntryOffset);
     const txProcessingOffset =
       header.lcmVersion === 0
-        ? skipTransactionSet(lcmBytes, txSetOffset)
-        : skipGeneralizedTransactionSet(lcmBytes, txSetOffset);
+        ? skipTransactionSet(bytes, txSetOffset)
+        : skipGeneralizedTransactionSet(bytes, txSetOffset);
     const groups: EventGroups = { beforeAllTxs: [], perTx: [], afterAllTxs: [] };
     const transactions: TxView[] = [];
-    const txCount = arrayCount(lcmBytes, txProcessingOffset, TX_PROCESSING);
+    const txCount = arrayCount(bytes, txProcessingOffset, TX_PROCESSING);
     let byteOffset = txProcessingOffset + 4;
     for (let txIndex = 0; txIndex < txCount; txIndex++) {
-      byteOffset = walkTxResultMeta(lcmBytes, byteOffset, { lcmVersion: header.lcmVersion, txIndex, transactions, groups });
+      byteOffset = walkTxResultMeta(bytes, byteOffset, { lcmVersion: header.lcmVersion, txIndex, transactions, groups });
     }
-    const endOffset = skipLedgerTail(lcmBytes, byteOffset, header.lcmVersion);
-    if (endOffset !== lcmBytes.length) {
-      throw new XdrFault(endOffset, `${lcmBytes.length - endOffset} bytes follow the LedgerCloseMeta`);
-    }
+    const endOffset = skipLedgerTail(bytes, byteOffset, header.lcmVersion);
     return {
-      bytes: lcmBytes,
+      bytes: endOffset === bytes.length ? bytes : bytes.subarray(0, endOffset),
       lcmVersion: header.lcmVersion,
       ledgerSeq: header.ledgerSeq as LedgerSeq,
       closeTimeSec: header.closeTimeSec,

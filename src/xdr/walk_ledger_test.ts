@@ -4,7 +4,7 @@ import { expectedFixture, fixtureLedgers } from "../../test/support/fixtures.ts"
 import { thrownError } from "../../test/support/thrown_error.ts";
 import { XdrError } from "./xdr_error.ts";
 import { expectMatchesOracle } from "../../test/support/xdr_oracle.ts";
-import { INDEXED_TOPICS_MAX, sliceRange, walkLedger } from "./walk_ledger.ts";
+import { INDEXED_TOPICS_MAX, sliceRange, walkLeadingLedger, walkLedger } from "./walk_ledger.ts";
 
 function ledgerOf(fixture: string, index = 0): Uint8Array {
   return new Uint8Array(fixtureLedgers(expectedFixture(fixture))[index]!);
@@ -113,5 +113,35 @@ describe("walkLedger()", () => {
     const error = thrownError(() => walkLedger(bytes), XdrError);
     expect(error.ledgerSeq).toBeUndefined();
     expect(error.message).toStartWith("Cannot decode LedgerCloseMeta: LedgerCloseMeta has unknown version 3 at byte offset 0");
+  });
+});
+
+describe("walkLeadingLedger()", () => {
+  test("walks the ledger at the start of a longer buffer and views exactly its bytes", () => {
+    const first = ledgerOf("testnet-997");
+    const buffer = new Uint8Array(first.length + 100).fill(0xee);
+    buffer.set(first);
+    const view = walkLeadingLedger(buffer);
+    expect<number>(view.ledgerSeq).toBe(997);
+    expect(view.bytes.length).toBe(first.length);
+    expect(view.bytes.buffer).toBe(buffer.buffer);
+    expectMatchesOracle(view, first);
+  });
+
+  test("hands its view to the next walkLedger() of the same bytes, once", () => {
+    const view = walkLeadingLedger(ledgerOf("synthetic-v23-standalone", 1));
+    expect(walkLedger(view.bytes)).toBe(view);
+    const again = walkLedger(view.bytes);
+    expect(again).not.toBe(view);
+    expect(again).toEqual(view);
+  });
+
+  test("rejects a cut ledger with an offset inside its input, and registers nothing", () => {
+    const bytes = ledgerOf("testnet-997");
+    const cut = bytes.subarray(0, bytes.length - 10);
+    const error = thrownError(() => walkLeadingLedger(cut), XdrError);
+    expect(error.ledgerSeq).toBe(997);
+    expect(error.byteOffset).toBeLessThanOrEqual(cut.length);
+    expect(() => walkLedger(cut)).toThrow(XdrError);
   });
 });
