@@ -34,6 +34,14 @@ test("decodeEventPayload() keeps a negative close time exact", () => {
   expect(decodeEventPayload(encodeEventPayload(early), SOURCE).ledgerClosedAt).toBe(-1);
 });
 
+test("encodeEventPayload() writes ledgerClosedAt as i64 big-endian across the safe-integer range", () => {
+  for (const closedAt of [0, 1, -1, 2 ** 32 - 1, 2 ** 32, -(2 ** 32), -(2 ** 32) - 1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]) {
+    const want = new Uint8Array(8);
+    new DataView(want.buffer).setBigInt64(0, BigInt(closedAt), false);
+    expect(encodeEventPayload({ ...PAYLOAD, ledgerClosedAt: closedAt }).subarray(45, 53)).toEqual(want);
+  }
+});
+
 test("decodeEventPayload() rejects an unknown version", () => {
   const bytes = PAYLOAD_BYTES.slice();
   bytes[0] = 2;

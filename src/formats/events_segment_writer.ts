@@ -22,7 +22,7 @@ import { assert } from "../assert.ts";
 import { errnoCode, FullhistoryError } from "../errors.ts";
 import type { LedgerSeq } from "../geometry/chunk.ts";
 import { crc32c } from "./crc32c.ts";
-import { EVENT_PAYLOAD_HEADER_BYTES, encodeEventPayloadInto } from "./event_payload.ts";
+import { EVENT_PAYLOAD_HEADER_BYTES, encodeEventPayloadInto, type EventPayload } from "./event_payload.ts";
 import { EVENTS_PACK_LAYOUT, type EventsSegmentPaths, TERM_INDEX_PACK_LAYOUT } from "./events_segment.ts";
 import { FileIoError } from "./file_io_error.ts";
 import { GrowableU32 } from "./_growable_u32.ts";
@@ -72,6 +72,16 @@ export class EventsSegmentWriter {
   readonly #postings = new TermPostingsBuilder();
   readonly #cumulativeEventCounts = new GrowableU32(U32_MAX);
   #payloadScratch = new Uint8Array(4096);
+  /** The payload being encoded, reused for every event (no object per event on this path). */
+  readonly #payload: EventPayload = {
+    txHash: new Uint8Array(0),
+    ledgerSeq: 0 as LedgerSeq,
+    txIdx: 0,
+    opIdx: 0,
+    ledgerClosedAt: 0,
+    eventIdx: 0,
+    contractEvent: new Uint8Array(0),
+  };
   #state: SegmentWriterState = "open";
 
   /** Use `createEventsSegmentWriter`. */
@@ -163,7 +173,15 @@ export class EventsSegmentWriter {
     if (this.#payloadScratch.length < payloadBytes) {
       this.#payloadScratch = new Uint8Array(Math.max(payloadBytes, this.#payloadScratch.length * 2));
     }
-    const written = encodeEventPayloadInto({ ...event, ledgerSeq }, this.#payloadScratch);
+    const payload = this.#payload;
+    payload.txHash = event.txHash;
+    payload.ledgerSeq = ledgerSeq;
+    payload.txIdx = event.txIdx;
+    payload.opIdx = event.opIdx;
+    payload.ledgerClosedAt = event.ledgerClosedAt;
+    payload.eventIdx = event.eventIdx;
+    payload.contractEvent = event.contractEvent;
+    const written = encodeEventPayloadInto(payload, this.#payloadScratch);
     this.#eventsPack.append(this.#payloadScratch.subarray(0, written));
     this.#postings.addEvent(event.termKeys);
   }
