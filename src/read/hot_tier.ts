@@ -16,8 +16,8 @@
  * Handles: each hot DB is opened read-only (no LOCK) on first use and kept until `close()`, at most
  * `OPEN_HOT_DBS_MAX` at once. A read-only open sees the DB as of that open (bun-ffi.md §5.1): a
  * ledger the ingestion loop commits afterwards is not seen by this tier. An open that races the live
- * writer's memtable flush is retried (`writer_race.ts`). A `ready` key whose directory is gone is a
- * `ReadyHotDbMissingError` (a discard after the snapshot, or a lost hot volume); a DB that fails its
+ * writer's memtable flush is retried (`writer_race.ts`). A `ready` key whose directory or files are
+ * gone is a `ReadyHotDbMissingError` (a discard after the snapshot, or a lost hot volume); a DB that fails its
  * open-time checks is `HotDbCorruptError`, one that will not open `HotDbOpenError` — never served.
  *
  * `probe()` is the watermark probe of `lastCommittedLedger` (§7.8) over the SAME handles, so the
@@ -26,6 +26,7 @@
  */
 
 import { statSync } from "node:fs";
+import { RocksDbError } from "../../ffi/rocksdb.ts";
 import { artifactState } from "../catalog/artifact_reads.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import { allCoverages } from "../catalog/coverage_reads.ts";
@@ -134,11 +135,32 @@ export class HotTier implements ReadTier {
     if (open !== undefined) return open;
     const dir = this.#catalog.layout.hotDbDir(chunkId);
     requireDirectory(dir, chunkId);
-    const db = openRacingWriterSync(() => openHotChunkDbReadOnly(dir, { chunkId }));
+    const db = openReadyHotDb(dir, chunkId);
     this.#dbs.add(chunkId, db);
     return db;
   }
 }
+
+/**
+ * Opens a ready chunk's hot DB read-only. A discard that starts after the snapshot removes the
+ * directory file by file (`discardHotDbForChunk` step 2), so an open that found the directory can
+ * still meet CURRENT or the MANIFEST gone: that is the same retired data as a missing directory.
+ */
+function openReadyHotDb(dir: string, chunkId: ChunkId): HotChunkDb {
+  try {
+    return openRacingWriterSync(() => openHotChunkDbReadOnly(dir, { chunkId }));
+  } catch (err) {
+    if (!(err instanceof HotDbOpenError) || !(err.cause instanceof RocksDbError) || !err.cause.detail.includes(NO_SUCH_FILE)) throw err;
+    throw new ReadyHotDbMissingError(
+      `Cannot read the hot DB "${dir}": "${hotKey(chunkId)}" is ready but its files are missing (${err.cause.detail}); unless a ` +
+        "running daemon discarded it after the catalog was read, the hot volume lost them: run fullhistory audit",
+      { cause: err },
+    );
+  }
+}
+
+/** RocksDB's text for ENOENT (POSIX strerror), in the detail of an open that found a file gone. */
+const NO_SUCH_FILE = "No such file or directory";
 
 /** A ready key's directory must exist; its absence is told apart from a RocksDB open failure. */
 function requireDirectory(dir: string, chunkId: ChunkId): void {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { deleteKey } from "../../ffi/rocksdb.ts";
 import { lastCommittedLedger } from "../daemon/last_committed.ts";
 import { type ChunkId, type LedgerSeq, type WindowId, chunkFirstLedger } from "../geometry/chunk.ts";
@@ -126,6 +128,22 @@ describe("HotTier.ledger()", () => {
       });
     } finally {
       deleteKey(storeCatalog(fixture).db, new TextEncoder().encode(hotKey(5 as ChunkId)), { sync: true });
+    }
+  });
+  test("reports a ready DB whose files a discard is removing (CURRENT gone, directory still there) as ReadyHotDbMissingError", () => {
+    const chunkId = 6 as ChunkId;
+    ingestHotChunk(fixture, chunkId, foreignLedgers({ chunkId, count: 3, seed: 66 }));
+    try {
+      rmSync(join(fixture.layout.hotDbDir(chunkId), "CURRENT"));
+      withHotTier((tier) => {
+        const read = () => tier.ledger(chunkFirstLedger(chunkId));
+        expect(read).toThrow(ReadyHotDbMissingError);
+        expect(read).toThrow(`"${hotKey(chunkId)}" is ready but its files are missing`);
+        expect(read).toThrow(fixture.layout.hotDbDir(chunkId));
+      });
+    } finally {
+      rmSync(fixture.layout.hotDbDir(chunkId), { recursive: true, force: true });
+      deleteKey(storeCatalog(fixture).db, new TextEncoder().encode(hotKey(chunkId)), { sync: true });
     }
   });
 });
