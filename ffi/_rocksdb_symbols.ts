@@ -66,6 +66,7 @@ export const ROCKSDB_SYMBOLS = {
     returns: "ptr",
   },
   rocksdb_column_family_handle_destroy: { args: ["ptr"], returns: "void" },
+  rocksdb_column_family_handle_get_id: { args: ["ptr"], returns: "u32" },
   rocksdb_close: { args: ["ptr"], returns: "void" },
   rocksdb_flush_cf: { args: ["ptr", "ptr", "ptr", "ptr"], returns: "void" },
 
@@ -77,6 +78,7 @@ export const ROCKSDB_SYMBOLS = {
 
   // Write batches
   rocksdb_writebatch_create: { args: [], returns: "ptr" },
+  rocksdb_writebatch_create_from: { args: ["ptr", "usize"], returns: "ptr" },
   rocksdb_writebatch_destroy: { args: ["ptr"], returns: "void" },
   rocksdb_writebatch_count: { args: ["ptr"], returns: "i32" },
   rocksdb_writebatch_put: { args: ["ptr", "ptr", "usize", "ptr", "usize"], returns: "void" },

@@ -395,6 +395,35 @@ export function createBatch(): Batch {
   return batch;
 }
 
+/** A serialized WriteBatch's header: sequence fixed64 + count fixed32 (`db/write_batch.cc`). */
+export const WRITE_BATCH_HEADER_BYTES = 12;
+
+/**
+ * A batch holding `rep`: a WriteBatch in RocksDB's own serialized form (the WAL record format of
+ * `db/write_batch.cc`: sequence fixed64 and count fixed32, little-endian, then the records), built
+ * elsewhere, e.g. in a Worker that has no RocksDB handle. Its records name column families by
+ * `columnFamilyId` of `db`, so it may only be written to `db`. RocksDB copies the bytes now. The
+ * caller must `destroyBatch` it.
+ */
+export function createBatchFrom(db: Db, rep: Uint8Array): Batch {
+  const R = rocks();
+  const state = openState(db, "create a batch from its serialized form");
+  // RocksDB reads the header without checking the length: a shorter rep would be read past its end.
+  assert(rep.byteLength >= WRITE_BATCH_HEADER_BYTES, `a serialized batch of ${rep.byteLength} bytes has no header`);
+  const batch: Batch = Object.freeze({});
+  const pointer = nonNullPointer(R.rocksdb_writebatch_create_from(rep, rep.byteLength), "rocksdb_writebatch_create_from");
+  BATCH_STATES.set(batch, { pointer, owner: state, destroyed: false });
+  return batch;
+}
+
+/** RocksDB's numeric id of `cf`: how a serialized batch (`createBatchFrom`) names it. */
+export function columnFamilyId(cf: ColumnFamily): number {
+  const state = COLUMN_FAMILY_STATES.get(cf);
+  assert(state !== undefined, "not a column family from columnFamily()");
+  if (state.owner.closed) throw closedError(state.owner, `read the id of column family "${cf.name}"`);
+  return rocks().rocksdb_column_family_handle_get_id(state.pointer);
+}
+
 /** Adds a put to `batch` (RocksDB copies key and value now). */
 export function batchPut(batch: Batch, key: Uint8Array, value: Uint8Array, options: { cf?: ColumnFamily } = {}): void {
   const R = rocks();
