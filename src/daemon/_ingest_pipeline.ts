@@ -46,6 +46,8 @@ export interface IngestPipelineOptions {
   fromLedgerSeq: LedgerSeq;
   /** Chunk-relative id of `fromLedgerSeq`'s first event: the open hot DB's committed event count. */
   firstEventId: number;
+  /** The hot DB's column family ids (`HotChunkDb.columnFamilyIds()`), which the batches name. */
+  columnFamilyIds: readonly number[];
   /** Aborting makes a pending or later `next()` reject with `signal.reason`. */
   signal: AbortSignal;
   /** The Worker script; the ingest Worker unless a test points at another. */
@@ -152,7 +154,12 @@ export class IngestPipeline {
       this.#onWorkerGone("sent a message that could not be deserialized");
     });
     worker.addEventListener("close", (event: CloseEvent) => this.#onWorkerGone(`exited (code ${event.code})`));
-    const start: ToIngestWorker = { kind: "start", ledgerSeq: options.fromLedgerSeq, firstEventId: options.firstEventId };
+    const start: ToIngestWorker = {
+      kind: "start",
+      ledgerSeq: options.fromLedgerSeq,
+      firstEventId: options.firstEventId,
+      columnFamilyIds: options.columnFamilyIds,
+    };
     worker.postMessage(start);
     return worker;
   }

@@ -11,12 +11,14 @@ import { type LedgerSeq } from "../geometry/chunk.ts";
 import { type PreparedLedgerBatch } from "../hot/prepared_ledger_batch.ts";
 
 /**
- * `start`: the first ledger the Worker will be asked for, and the chunk-relative id its first event
- * takes (the open hot DB's committed event count). Later ids follow from the ledgers themselves:
- * they run on within a chunk and restart at 0 at each chunk's first ledger.
+ * `start`: the first ledger the Worker will be asked for, the chunk-relative id its first event
+ * takes (the open hot DB's committed event count), and the hot DB's column family ids. Later event
+ * ids follow from the ledgers themselves: they run on within a chunk and restart at 0 at each
+ * chunk's first ledger. Every hot DB is created with the same column families in the same order,
+ * so the ids hold across chunks (the commit checks).
  */
 export type ToIngestWorker =
-  | { kind: "start"; ledgerSeq: LedgerSeq; firstEventId: number }
+  | { kind: "start"; ledgerSeq: LedgerSeq; firstEventId: number; columnFamilyIds: readonly number[] }
   | { kind: "prepare"; ledgerSeq: LedgerSeq; lcmBytes: Uint8Array };
 
 /** A failure as the Worker posts it (error classes do not survive structured clone). */

@@ -22,6 +22,8 @@ declare const self: Worker;
 
 /** The ledger the Worker expects next and the id its first event takes; undefined before `start`. */
 let expected: { ledgerSeq: number; eventId: number } | undefined;
+/** The ids the batches name the hot DB's column families by (`start`); undefined before it. */
+let columnFamilyIds: readonly number[] | undefined;
 
 self.onmessage = (event: MessageEvent<ToIngestWorker>): void => {
   const message = event.data;
@@ -29,6 +31,7 @@ self.onmessage = (event: MessageEvent<ToIngestWorker>): void => {
     case "start":
       assert(expected === undefined, "an ingest Worker is started once");
       expected = { ledgerSeq: message.ledgerSeq, eventId: message.firstEventId };
+      columnFamilyIds = message.columnFamilyIds;
       return;
     case "prepare":
       prepareAndReply(message.ledgerSeq, message.lcmBytes);
@@ -40,16 +43,17 @@ self.onmessage = (event: MessageEvent<ToIngestWorker>): void => {
 
 function prepareAndReply(ledgerSeq: LedgerSeq, lcmBytes: Uint8Array): void {
   const reply = replyTo(ledgerSeq, lcmBytes);
-  if (reply.kind === "prepared") self.postMessage(reply, [reply.batch.puts.buffer]);
+  if (reply.kind === "prepared") self.postMessage(reply, [reply.batch.rep.buffer]);
   else self.postMessage(reply);
 }
 
 function replyTo(ledgerSeq: LedgerSeq, lcmBytes: Uint8Array): FromIngestWorker {
   try {
     assert(expected !== undefined, "an ingest Worker got a ledger before start");
+    assert(columnFamilyIds !== undefined, "an ingest Worker got no column family ids at start");
     assert(ledgerSeq === expected.ledgerSeq, `ingest Worker: got ledger ${ledgerSeq}, expected ${expected.ledgerSeq}`);
     const firstEventId = isChunkAligned(ledgerSeq) ? 0 : expected.eventId;
-    const batch = prepareLedgerBatch(ledgerSeq, lcmBytes, { firstEventId });
+    const batch = prepareLedgerBatch(ledgerSeq, lcmBytes, { firstEventId, columnFamilyIds });
     expected = { ledgerSeq: ledgerSeq + 1, eventId: firstEventId + batch.eventCount };
     return { kind: "prepared", batch };
   } catch (error) {

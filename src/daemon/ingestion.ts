@@ -74,6 +74,7 @@ export async function runIngestion(deps: IngestionDeps, options: { resumeChunkId
       pollIntervalMs: deps.pollIntervalMs,
       fromLedgerSeq: resumeLedgerSeq,
       firstEventId: db.committedEventCount(),
+      columnFamilyIds: db.columnFamilyIds(),
       signal,
     });
     // Ends by abort or failure only: the live tail has no last ledger.

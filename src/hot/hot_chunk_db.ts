@@ -10,7 +10,9 @@
  *   whole ledgers or nothing, so every committed state passes the open-time checks.
  * - A ledger is walked before anything is written: a decode error writes nothing. The walk and the
  *   batch's bytes come from `prepareLedgerBatch` (pure, so the ingestion loop runs it in a Worker
- *   while this handle commits the previous ledger); `commitPreparedBatch` only replays and syncs.
+ *   while this handle commits the previous ledger); `commitPreparedBatch` parses the prepared
+ *   WriteBatch once (`checkPreparedBatch`: nothing malformed reaches the WAL), hands it to RocksDB
+ *   whole and syncs.
  * - Re-delivering a committed ledger writes nothing at all (not even events or offsets, Open
  *   question 17); re-delivering different bytes for it is an error.
  * - Bytes read back are input: every read validates its keys, seqs and payloads and throws
@@ -28,11 +30,10 @@ import { resolve } from "node:path";
 import {
   type Batch,
   batchCount,
-  batchPut,
   closeDb,
-  type ColumnFamily,
   columnFamily,
-  createBatch,
+  columnFamilyId,
+  createBatchFrom,
   type Db,
   destroyBatch,
   flushDb,
@@ -67,7 +68,7 @@ import {
 } from "./_hot_schema.ts";
 import { checkCommittedState, type HotColumnFamilies, type HotCommittedState, type HotDbContext, hotDbCorrupt } from "./_open_checks.ts";
 import { HotDbFlushError, HotDbOpenError, HotIngestError, ingestRefusal } from "./hot_errors.ts";
-import { forEachPreparedPut, type PreparedLedgerBatch, prepareLedgerBatch } from "./prepared_ledger_batch.ts";
+import { checkPreparedBatch, type PreparedLedgerBatch, prepareLedgerBatch } from "./prepared_ledger_batch.ts";
 
 /** What `ingestLedger` did: wrote the ledger, or found it already committed with the same bytes. */
 export type IngestOutcome = "committed" | "alreadyCommitted";
@@ -137,8 +138,7 @@ export class HotChunkDb {
   readonly readOnly: boolean;
   readonly #db: Db;
   readonly #cfs: HotColumnFamilies;
-  /** The handles in HOT_COLUMN_FAMILIES order: a prepared record's cf index selects one. */
-  readonly #cfsInOrder: readonly ColumnFamily[];
+  readonly #columnFamilyIds: readonly number[];
   readonly #state: HotCommittedState;
   readonly #firstLedgerSeq: LedgerSeq;
   #closed = false;
@@ -149,7 +149,7 @@ export class HotChunkDb {
     this.readOnly = parts.readOnly;
     this.#db = parts.db;
     this.#cfs = parts.cfs;
-    this.#cfsInOrder = HOT_COLUMN_FAMILIES.map((name) => columnFamily(parts.db, name));
+    this.#columnFamilyIds = HOT_COLUMN_FAMILIES.map((name) => columnFamilyId(columnFamily(parts.db, name)));
     this.#state = parts.state;
     this.#firstLedgerSeq = chunkFirstLedger(this.chunkId);
   }
@@ -158,6 +158,11 @@ export class HotChunkDb {
   maxCommittedSeq(): LedgerSeq | undefined {
     if (this.#state.ledgerCount === 0) return undefined;
     return (this.#firstLedgerSeq + this.#state.ledgerCount - 1) as LedgerSeq;
+  }
+
+  /** RocksDB's ids of the column families, in HOT_COLUMN_FAMILIES order: what `prepareLedgerBatch` names them by. */
+  columnFamilyIds(): readonly number[] {
+    return this.#columnFamilyIds;
   }
 
   /** Events the committed ledgers hold: the chunk-relative id the next ledger's first event takes. */
@@ -175,7 +180,8 @@ export class HotChunkDb {
     assert(!this.readOnly, `ingestLedger() on a read-only handle of "${this.dir}"`);
     if (this.#isCommitted(ledgerSeq)) return this.#redelivered(ledgerSeq, lcmBytes);
     this.#refuseUnlessNext(ledgerSeq); // before the walk: a misrouted ledger is named as such
-    this.commitPreparedBatch(prepareLedgerBatch(ledgerSeq, lcmBytes, { firstEventId: this.committedEventCount() }));
+    const firstEventId = this.committedEventCount();
+    this.commitPreparedBatch(prepareLedgerBatch(ledgerSeq, lcmBytes, { firstEventId, columnFamilyIds: this.#columnFamilyIds }));
     return "committed";
   }
 
@@ -190,15 +196,12 @@ export class HotChunkDb {
     this.#refuseUnlessNext(ledgerSeq);
     const eventCount = this.committedEventCount();
     assert(prepared.firstEventId === eventCount, `ledger ${ledgerSeq}: events numbered from ${prepared.firstEventId}, the chunk holds ${eventCount}`);
-    const batch = createBatch();
+    const ids = prepared.columnFamilyIds;
+    assert(ids.length === this.#columnFamilyIds.length, `ledger ${ledgerSeq}: prepared for ${ids.length} column family ids, this DB has ${this.#columnFamilyIds.length}`);
+    assert(ids.every((id, index) => id === this.#columnFamilyIds[index]), `ledger ${ledgerSeq}: prepared for column family ids ${ids.join(",")}, this DB has ${this.#columnFamilyIds.join(",")}`);
+    checkPreparedBatch(prepared); // style R4: our bytes are checked before they reach the WAL
+    const batch = createBatchFrom(this.#db, prepared.rep);
     try {
-      let putIndex = 0;
-      forEachPreparedPut(prepared, (cfIndex, key, value) => {
-        // The batch must be the ledger it claims: its first put is that ledger's `ledgers` key (R4).
-        if (putIndex++ === 0) assert(cfIndex === 0 && readU32(key, 0) === ledgerSeq, `prepared batch of ledger ${ledgerSeq} does not start with its ledger`);
-        batchPut(batch, key, value, { cf: this.#cfsInOrder[cfIndex]! });
-      });
-      // Pair check before the bytes reach disk (style R4): every record became one put.
       assert(batchCount(batch) === prepared.putCount, `ledger ${ledgerSeq}: batch holds an unexpected number of puts`);
       this.#commit(batch, ledgerSeq);
     } finally {

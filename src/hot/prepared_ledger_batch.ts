@@ -1,25 +1,33 @@
 /**
  * One ledger's hot-DB batch, built without the DB (reference §7.11, §8.9; D8): the walk, the zstd
- * of the LedgerCloseMeta, the event payloads and term keys, and every key and value of the batch
- * laid out in ONE buffer. Pure: no RocksDB, no catalog, no clock, so the ingestion loop runs it in
- * a Worker for ledger N+1 while the main thread commits ledger N (`docs/ingestion.md`), and the
- * buffer crosses the thread boundary as one transfer. `HotChunkDb.commitPreparedBatch` replays the
- * puts into ONE synced WriteBatch.
+ * of the LedgerCloseMeta, the event payloads and term keys, and the whole WriteBatch serialized in
+ * ONE buffer. Pure (no RocksDB handle, no catalog, no clock), so the ingestion loop runs it in a
+ * Worker for ledger N+1 while the main thread commits ledger N (`docs/ingestion.md`); the buffer
+ * crosses the thread boundary as one transfer, and `HotChunkDb.commitPreparedBatch` hands it to
+ * RocksDB whole (`createBatchFrom`, one copy) and writes it as ONE synced batch: the committing
+ * thread makes no per-put FFI call, only one linear parse of the buffer (`checkPreparedBatch`).
  *
- * `puts` holds `putCount` records back to back, in batch order:
+ * `rep` is RocksDB's serialized WriteBatch (`db/write_batch.cc`, RocksDB 7.8). It is also the
+ * payload of a WAL record, which a RocksDB release must read from the WALs older releases wrote, so
+ * the layout cannot change under us without breaking every existing WAL (`docs/ingestion.md`):
  *
- *   cf index u8 (into HOT_COLUMN_FAMILIES) | key bytes u8 | value bytes u32 LE | key | value
+ *   sequence fixed64 LE (0) | count fixed32 LE | count records
+ *   record := 0x05 (kTypeColumnFamilyValue) | cf id varint32 | key varstring | value varstring
+ *   varstring := length varint32 | bytes
  *
- * Batch order (the schema in `_hot_schema.ts`): the `ledgers` put, one `txhash` put per outer hash
- * and per fee-bump inner hash (D8), per event one `events_data` put followed by one `events_index`
- * put per term, and last the `events_offsets` put (written for zero-event ledgers too).
+ * Records name column families by RocksDB's numeric id, which the caller passes in HOT_COLUMN_FAMILIES
+ * order (`HotChunkDb.columnFamilyIds()`). Batch order: the `ledgers` put, one `txhash` put per outer
+ * hash and per fee-bump inner hash (D8), per event one `events_data` put followed by one
+ * `events_index` put per term, and last the `events_offsets` put (written for zero-event ledgers too).
  *
- * Keeps: the record count and byte length are derived from the walk before anything is written,
- * and the writer must land on both exactly (style R4: assert before the bytes leave); the reader
- * checks every record's bounds and column family as input.
+ * Keeps (style R4): the record count and byte length are derived from the walk before any byte is
+ * written, and the writer must land on both exactly; before the commit, `checkPreparedBatch` parses
+ * every record again (tags, ids, lengths, count, first and last key), so a malformed buffer never
+ * reaches the WAL.
  * @module
  */
 
+import { WRITE_BATCH_HEADER_BYTES } from "../../ffi/rocksdb.ts";
 import { assert } from "../assert.ts";
 import { EVENT_PAYLOAD_HEADER_BYTES, encodeEventPayloadInto } from "../formats/event_payload.ts";
 import { type EventInput } from "../formats/events_segment_writer.ts";
@@ -34,6 +42,7 @@ import {
   CF_TXHASH,
   EVENTS_INDEX_KEY_BYTES,
   HOT_COLUMN_FAMILIES,
+  readU32,
   TX_HASH_KEY_BYTES,
   U32_KEY_BYTES,
   U32_MAX,
@@ -42,9 +51,11 @@ import {
 import { ingestRefusal } from "./hot_errors.ts";
 import { ledgerEventInputs } from "./ledger_event_inputs.ts";
 
-/** Bytes before each record's key: cf index u8, key length u8, value length u32 LE. */
-const PUT_HEADER_BYTES = 6;
-const KEY_BYTES_MAX = 0xff;
+/** kTypeColumnFamilyValue (`db/dbformat.h`): a put into a column family named by id. */
+const TAG_COLUMN_FAMILY_VALUE = 0x05;
+/** The serialized header: sequence fixed64, then count fixed32. */
+const COUNT_BYTE_OFFSET = 8;
+const VARINT32_BYTES_MAX = 5;
 
 const EMPTY = new Uint8Array(0);
 
@@ -53,29 +64,36 @@ const CF_INDEX_TXHASH = HOT_COLUMN_FAMILIES.indexOf(CF_TXHASH);
 const CF_INDEX_EVENTS_DATA = HOT_COLUMN_FAMILIES.indexOf(CF_EVENTS_DATA);
 const CF_INDEX_EVENTS_INDEX = HOT_COLUMN_FAMILIES.indexOf(CF_EVENTS_INDEX);
 const CF_INDEX_EVENTS_OFFSETS = HOT_COLUMN_FAMILIES.indexOf(CF_EVENTS_OFFSETS);
-assert(HOT_COLUMN_FAMILIES.length <= 0xff, "a column family index must fit the record's u8");
-assert(Math.max(TX_HASH_KEY_BYTES, EVENTS_INDEX_KEY_BYTES, U32_KEY_BYTES) <= KEY_BYTES_MAX, "every hot key must fit the record's u8 length");
+assert(COUNT_BYTE_OFFSET + U32_KEY_BYTES === WRITE_BATCH_HEADER_BYTES, "the header is sequence u64 + count u32");
 
-/** One ledger's batch, ready to commit; plain data, so it survives `postMessage` (transfer `puts.buffer`). */
+/** One ledger's batch, ready to commit; plain data, so it survives `postMessage` (transfer `rep.buffer`). */
 export interface PreparedLedgerBatch {
   ledgerSeq: LedgerSeq;
   /** Chunk-relative id of the ledger's first event: the chunk's committed event count when it commits. */
   firstEventId: number;
   eventCount: number;
   putCount: number;
-  /** The records (module doc); the view spans its whole buffer, which can be transferred. */
-  puts: Uint8Array<ArrayBuffer>;
+  /** The RocksDB ids the records name, in HOT_COLUMN_FAMILIES order. */
+  columnFamilyIds: readonly number[];
+  /** The serialized WriteBatch (module doc); the view spans its whole buffer, which can be transferred. */
+  rep: Uint8Array<ArrayBuffer>;
 }
 
 /**
  * Builds ledger `ledgerSeq`'s batch from its LedgerCloseMeta, numbering its events from
- * `firstEventId`. A decode error (`XdrError`) or a header naming another ledger throws before any
- * bytes exist; so does an event id past u32 (`HotIngestError`).
+ * `firstEventId` and naming column families by `columnFamilyIds`. A decode error (`XdrError`) or a
+ * header naming another ledger throws before any bytes exist; so does an event id past u32
+ * (`HotIngestError`).
  */
-export function prepareLedgerBatch(ledgerSeq: LedgerSeq, lcmBytes: Uint8Array, options: { firstEventId: number }): PreparedLedgerBatch {
-  const { firstEventId } = options;
+export function prepareLedgerBatch(
+  ledgerSeq: LedgerSeq,
+  lcmBytes: Uint8Array,
+  options: { firstEventId: number; columnFamilyIds: readonly number[] },
+): PreparedLedgerBatch {
+  const { firstEventId, columnFamilyIds } = options;
   assert(Number.isInteger(firstEventId), `first event id ${firstEventId} is not an integer`);
   assert(firstEventId >= 0, `first event id ${firstEventId} is negative`);
+  assert(columnFamilyIds.length === HOT_COLUMN_FAMILIES.length, `${columnFamilyIds.length} column family ids, want ${HOT_COLUMN_FAMILIES.length}`);
   const target = { chunkId: chunkOfLedger(ledgerSeq), ledgerSeq };
   const view = walkLedger(lcmBytes);
   if (view.ledgerSeq !== ledgerSeq) throw ingestRefusal(target, `its LedgerCloseMeta says ledger ${view.ledgerSeq}`);
@@ -89,79 +107,102 @@ export function prepareLedgerBatch(ledgerSeq: LedgerSeq, lcmBytes: Uint8Array, o
     hashOffsets.push(tx.hashOffset);
     if (tx.innerHashOffset !== undefined) hashOffsets.push(tx.innerHashOffset);
   }
+  const cfId = (cfIndex: number): number => columnFamilyIds[cfIndex]!;
 
-  const size = batchSize({ ledgerValueBytes: ledgerValue.length, hashCount: hashOffsets.length, events });
-  const writer = new PutWriter(size.byteCount);
-  writer.put(CF_INDEX_LEDGERS, u32Bytes(ledgerSeq), ledgerValue);
+  const size = batchSize({ columnFamilyIds, ledgerValueBytes: ledgerValue.length, hashCount: hashOffsets.length, events });
+  const writer = new RepWriter(size.byteCount);
+  writer.put(cfId(CF_INDEX_LEDGERS), u32Bytes(ledgerSeq), ledgerValue);
   const seqValue = u32Bytes(ledgerSeq);
   for (const hashOffset of hashOffsets) {
-    writer.put(CF_INDEX_TXHASH, lcmBytes.subarray(hashOffset, hashOffset + TX_HASH_KEY_BYTES), seqValue);
+    writer.put(cfId(CF_INDEX_TXHASH), lcmBytes.subarray(hashOffset, hashOffset + TX_HASH_KEY_BYTES), seqValue);
   }
   events.forEach((event, index) => {
     const eventId = firstEventId + index;
     const payloadBytes = EVENT_PAYLOAD_HEADER_BYTES + event.contractEvent.length;
-    const payloadTarget = writer.reserve(CF_INDEX_EVENTS_DATA, u32Bytes(eventId), payloadBytes);
+    const payloadTarget = writer.reserve(cfId(CF_INDEX_EVENTS_DATA), u32Bytes(eventId), payloadBytes);
     const written = encodeEventPayloadInto({ ...event, ledgerSeq }, payloadTarget);
     assert(written === payloadBytes, "event payload length differs from its header plus ContractEvent"); // constant: per-event path
     const indexKey = new Uint8Array(EVENTS_INDEX_KEY_BYTES);
     writeU32(indexKey, EVENTS_INDEX_KEY_BYTES - U32_KEY_BYTES, eventId);
     for (const term of event.termKeys) {
       indexKey.set(term, 0);
-      writer.put(CF_INDEX_EVENTS_INDEX, indexKey, EMPTY);
+      writer.put(cfId(CF_INDEX_EVENTS_INDEX), indexKey, EMPTY);
     }
   });
-  writer.put(CF_INDEX_EVENTS_OFFSETS, u32Bytes(ledgerSeq), u32Bytes(events.length));
+  writer.put(cfId(CF_INDEX_EVENTS_OFFSETS), u32Bytes(ledgerSeq), u32Bytes(events.length));
   // Pair check before the bytes leave (style R4): the writer landed exactly on the derived size.
   assert(writer.putCount === size.putCount, `ledger ${ledgerSeq}: wrote ${writer.putCount} puts, derived ${size.putCount}`);
   assert(writer.byteOffset === size.byteCount, `ledger ${ledgerSeq}: wrote ${writer.byteOffset} bytes, derived ${size.byteCount}`);
-  return { ledgerSeq, firstEventId, eventCount: events.length, putCount: size.putCount, puts: writer.bytes };
+  writer.writeCount();
+  return { ledgerSeq, firstEventId, eventCount: events.length, putCount: size.putCount, columnFamilyIds: [...columnFamilyIds], rep: writer.bytes };
 }
 
 /**
- * Calls `visit` with each record of `prepared` in batch order (cf is an index into
- * HOT_COLUMN_FAMILIES; key and value are views into `prepared.puts`). The records are input: a
- * record past the end, an unknown column family or a count that differs from `putCount` throws.
+ * Parses every record of `prepared.rep` (module doc) and throws `InvariantError` unless it is a
+ * well-formed batch of `prepared.putCount` puts into `prepared.columnFamilyIds` that starts with
+ * ledger `ledgerSeq`'s `ledgers` put and ends with its `events_offsets` put. The buffer is our own
+ * (built by `prepareLedgerBatch`), so a failure is a bug; the check keeps it out of the WAL, where
+ * RocksDB would only find it at the next open.
  */
-export function forEachPreparedPut(
-  prepared: PreparedLedgerBatch,
-  visit: (cfIndex: number, key: Uint8Array, value: Uint8Array) => void,
-): void {
-  const { puts } = prepared;
-  const view = new DataView(puts.buffer, puts.byteOffset, puts.byteLength);
-  let byteOffset = 0;
+export function checkPreparedBatch(prepared: PreparedLedgerBatch): void {
+  const { rep, ledgerSeq, columnFamilyIds } = prepared;
+  const what = `prepared batch of ledger ${ledgerSeq}`;
+  assert(rep.length >= WRITE_BATCH_HEADER_BYTES, `${what}: ${rep.length} bytes, shorter than the header`);
+  const header = new DataView(rep.buffer, rep.byteOffset, rep.byteLength);
+  assert(header.getBigUint64(0, true) === 0n, `${what}: the sequence field is not 0`);
+  assert(header.getUint32(COUNT_BYTE_OFFSET, true) === prepared.putCount, `${what}: the header count is not ${prepared.putCount}`);
+  const reader = { bytes: rep, byteOffset: WRITE_BATCH_HEADER_BYTES };
   let putCount = 0;
-  // Each record takes at least PUT_HEADER_BYTES, so the loop ends within puts.length / 6 steps.
-  while (byteOffset < puts.length) {
-    assert(byteOffset + PUT_HEADER_BYTES <= puts.length, "prepared batch: a record header runs past the end");
-    const cfIndex = view.getUint8(byteOffset);
-    const keyBytes = view.getUint8(byteOffset + 1);
-    const valueBytes = view.getUint32(byteOffset + 2, true);
-    assert(cfIndex < HOT_COLUMN_FAMILIES.length, "prepared batch: a record names an unknown column family");
-    const keyOffset = byteOffset + PUT_HEADER_BYTES;
-    const valueOffset = keyOffset + keyBytes;
-    byteOffset = valueOffset + valueBytes;
-    assert(byteOffset <= puts.length, "prepared batch: a record runs past the end");
-    visit(cfIndex, puts.subarray(keyOffset, valueOffset), puts.subarray(valueOffset, byteOffset));
+  let last: { cfId: number; key: Uint8Array } | undefined;
+  // Each record takes at least 4 bytes, so the loop ends within rep.length / 4 passes.
+  while (reader.byteOffset < rep.length) {
+    assert(rep[reader.byteOffset++] === TAG_COLUMN_FAMILY_VALUE, `${what}: record ${putCount} is not a column family put`);
+    const cfId = readVarint32(reader, what);
+    assert(columnFamilyIds.includes(cfId), `${what}: record ${putCount} names column family id ${cfId}`);
+    const key = readVarstring(reader, what);
+    readVarstring(reader, what);
+    if (putCount === 0) {
+      assert(cfId === columnFamilyIds[CF_INDEX_LEDGERS], `${what}: the first record is not its ledgers put`);
+      assert(isU32Key(key, ledgerSeq), `${what}: the first record's key is not the ledger`);
+    }
+    last = { cfId, key };
     putCount++;
   }
-  assert(putCount === prepared.putCount, `prepared batch of ledger ${prepared.ledgerSeq}: ${putCount} records, header says ${prepared.putCount}`);
+  assert(putCount === prepared.putCount, `${what}: ${putCount} records, want ${prepared.putCount}`);
+  assert(last !== undefined, `${what}: no records`);
+  assert(last.cfId === columnFamilyIds[CF_INDEX_EVENTS_OFFSETS], `${what}: the last record is not its events_offsets put`);
+  assert(isU32Key(last.key, ledgerSeq), `${what}: the last record's key is not the ledger`);
 }
 
 /** The batch's record count and byte length, derived from the walk alone. */
-function batchSize(parts: { ledgerValueBytes: number; hashCount: number; events: readonly EventInput[] }): { putCount: number; byteCount: number } {
+function batchSize(parts: {
+  columnFamilyIds: readonly number[];
+  ledgerValueBytes: number;
+  hashCount: number;
+  events: readonly EventInput[];
+}): { putCount: number; byteCount: number } {
+  const record = (cfIndex: number, keyBytes: number, valueBytes: number): number => recordBytes(parts.columnFamilyIds[cfIndex]!, keyBytes, valueBytes);
   let putCount = 2 + parts.hashCount; // ledgers + events_offsets + one per hash
-  let byteCount = recordBytes(U32_KEY_BYTES, parts.ledgerValueBytes) + recordBytes(U32_KEY_BYTES, U32_KEY_BYTES);
-  byteCount += parts.hashCount * recordBytes(TX_HASH_KEY_BYTES, U32_KEY_BYTES);
+  let byteCount = WRITE_BATCH_HEADER_BYTES;
+  byteCount += record(CF_INDEX_LEDGERS, U32_KEY_BYTES, parts.ledgerValueBytes) + record(CF_INDEX_EVENTS_OFFSETS, U32_KEY_BYTES, U32_KEY_BYTES);
+  byteCount += parts.hashCount * record(CF_INDEX_TXHASH, TX_HASH_KEY_BYTES, U32_KEY_BYTES);
   for (const event of parts.events) {
     putCount += 1 + event.termKeys.length;
-    byteCount += recordBytes(U32_KEY_BYTES, EVENT_PAYLOAD_HEADER_BYTES + event.contractEvent.length);
-    byteCount += event.termKeys.length * recordBytes(EVENTS_INDEX_KEY_BYTES, 0);
+    byteCount += record(CF_INDEX_EVENTS_DATA, U32_KEY_BYTES, EVENT_PAYLOAD_HEADER_BYTES + event.contractEvent.length);
+    byteCount += event.termKeys.length * record(CF_INDEX_EVENTS_INDEX, EVENTS_INDEX_KEY_BYTES, 0);
   }
   return { putCount, byteCount };
 }
 
-function recordBytes(keyBytes: number, valueBytes: number): number {
-  return PUT_HEADER_BYTES + keyBytes + valueBytes;
+function recordBytes(cfId: number, keyBytes: number, valueBytes: number): number {
+  return 1 + varint32Bytes(cfId) + varint32Bytes(keyBytes) + keyBytes + varint32Bytes(valueBytes) + valueBytes;
+}
+
+/** LEB128 length of `value`: 7 bits per byte. */
+function varint32Bytes(value: number): number {
+  let byteCount = 1;
+  for (let rest = value >>> 7; rest > 0; rest >>>= 7) byteCount++;
+  return byteCount;
 }
 
 function u32Bytes(value: number): Uint8Array {
@@ -170,33 +211,72 @@ function u32Bytes(value: number): Uint8Array {
   return bytes;
 }
 
+function isU32Key(key: Uint8Array, value: number): boolean {
+  return key.length === U32_KEY_BYTES && readU32(key, 0) === value;
+}
+
+function readVarint32(reader: { bytes: Uint8Array; byteOffset: number }, what: string): number {
+  let value = 0;
+  for (let shift = 0; shift < 7 * VARINT32_BYTES_MAX; shift += 7) {
+    assert(reader.byteOffset < reader.bytes.length, `${what}: a varint runs past the end`);
+    const byte = reader.bytes[reader.byteOffset++]!;
+    value += (byte & 0x7f) * 2 ** shift;
+    if (byte >= 0x80) continue;
+    assert(value <= U32_MAX, `${what}: a varint32 holds ${value}, past u32`);
+    return value;
+  }
+  assert(false, `${what}: a varint is longer than ${VARINT32_BYTES_MAX} bytes`);
+}
+
+/** Skips one varstring, returning a view of its bytes. */
+function readVarstring(reader: { bytes: Uint8Array; byteOffset: number }, what: string): Uint8Array {
+  const length = readVarint32(reader, what);
+  const start = reader.byteOffset;
+  reader.byteOffset += length;
+  assert(reader.byteOffset <= reader.bytes.length, `${what}: a string runs past the end`);
+  return reader.bytes.subarray(start, reader.byteOffset);
+}
+
 /** Appends records into a buffer of exactly the derived size (a record past it is a bug). */
-class PutWriter {
+class RepWriter {
   readonly bytes: Uint8Array<ArrayBuffer>;
-  readonly #view: DataView;
-  byteOffset = 0;
+  byteOffset = WRITE_BATCH_HEADER_BYTES; // the sequence stays 0: RocksDB assigns it at write
   putCount = 0;
 
   constructor(byteCount: number) {
     this.bytes = new Uint8Array(byteCount);
-    this.#view = new DataView(this.bytes.buffer);
   }
 
-  put(cfIndex: number, key: Uint8Array, value: Uint8Array): void {
-    this.reserve(cfIndex, key, value.length).set(value);
+  put(cfId: number, key: Uint8Array, value: Uint8Array): void {
+    this.reserve(cfId, key, value.length).set(value);
   }
 
-  /** Writes the record's header and key; returns the view its value must be written into. */
-  reserve(cfIndex: number, key: Uint8Array, valueBytes: number): Uint8Array {
-    const keyOffset = this.byteOffset + PUT_HEADER_BYTES;
-    const end = keyOffset + key.length + valueBytes;
+  /** Writes the record up to its value's length; returns the view its value must be written into. */
+  reserve(cfId: number, key: Uint8Array, valueBytes: number): Uint8Array {
+    const end = this.byteOffset + recordBytes(cfId, key.length, valueBytes);
     assert(end <= this.bytes.length, "prepared batch: a record past the derived size"); // constant: per-put path
-    this.#view.setUint8(this.byteOffset, cfIndex);
-    this.#view.setUint8(this.byteOffset + 1, key.length);
-    this.#view.setUint32(this.byteOffset + 2, valueBytes, true);
-    this.bytes.set(key, keyOffset);
+    this.bytes[this.byteOffset++] = TAG_COLUMN_FAMILY_VALUE;
+    this.#varint32(cfId);
+    this.#varint32(key.length);
+    this.bytes.set(key, this.byteOffset);
+    this.byteOffset += key.length;
+    this.#varint32(valueBytes);
+    const valueOffset = this.byteOffset;
     this.byteOffset = end;
     this.putCount++;
-    return this.bytes.subarray(keyOffset + key.length, end);
+    return this.bytes.subarray(valueOffset, end);
+  }
+
+  writeCount(): void {
+    new DataView(this.bytes.buffer).setUint32(COUNT_BYTE_OFFSET, this.putCount, true);
+  }
+
+  #varint32(value: number): void {
+    let rest = value;
+    while (rest >= 0x80) {
+      this.bytes[this.byteOffset++] = (rest & 0x7f) | 0x80;
+      rest >>>= 7;
+    }
+    this.bytes[this.byteOffset++] = rest;
   }
 }
