@@ -99,14 +99,19 @@ export function blockByteCount(keyCount: number, upperBits: number): number {
   return IDX_ENTRY_BYTES * keyCount + IDX_WORD_BYTES * upperWordCount(keyCount, upperBits) + IDX_WORD_BYTES;
 }
 
+/** `finishBlockCrc`'s scratch (one per thread; the CRC reads it before returning): no allocation per block. */
+const BLOCK_IDENTITY_WORDS = new Uint32Array(2);
+const BLOCK_IDENTITY_BYTES = new Uint8Array(BLOCK_IDENTITY_WORDS.buffer);
+
 /**
  * A block's CRC32C, finished: `crcOfBytes` is the CRC32C of the block's bytes before its CRC word;
  * the block index and key count follow as u32 LE, so a read of the wrong block, or with a wrong
  * count, fails the check.
  */
 export function finishBlockCrc(crcOfBytes: number, block: { blockIndex: number; keyCount: number }): number {
-  const identity = new Uint32Array([block.blockIndex, block.keyCount]);
-  return crc32c(new Uint8Array(identity.buffer), crcOfBytes);
+  BLOCK_IDENTITY_WORDS[0] = block.blockIndex;
+  BLOCK_IDENTITY_WORDS[1] = block.keyCount;
+  return crc32c(BLOCK_IDENTITY_BYTES, crcOfBytes);
 }
 
 /** The decoded header. Region offsets follow from it (`txhashIndexGeometry`). */

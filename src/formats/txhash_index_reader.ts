@@ -72,6 +72,8 @@ export class TxhashIndexReader {
   readonly #largeBlockCounts = new Map<number, number>();
   readonly #sampleOffsets: Float64Array;
   readonly #scratch = new Uint8Array(SCRATCH_BYTES);
+  /** The scratch as u32 words: a block read into it is decoded through this view (no view per lookup). */
+  readonly #scratchWords = new Uint32Array(this.#scratch.buffer);
 
   /** Use `openTxhashIndex`; takes ownership of `file`. */
   constructor(file: ReadFile) {
@@ -196,7 +198,8 @@ export class TxhashIndexReader {
   #readBlock(block: { blockIndex: number; keyCount: number; byteOffset: number }): Uint32Array {
     const byteCount = blockByteCount(block.keyCount, this.upperBits);
     const bytes = this.#read({ byteOffset: block.byteOffset, byteCount });
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, byteCount / 4);
+    // A block is whole u32 words, read to offset 0 of the scratch or of its own buffer (`#read`).
+    const words = byteCount <= SCRATCH_BYTES ? this.#scratchWords.subarray(0, byteCount / 4) : new Uint32Array(bytes.buffer, 0, byteCount / 4);
     const storedCrc = words[words.length - 1]!;
     const actualCrc = finishBlockCrc(crc32c(bytes.subarray(0, byteCount - IDX_WORD_BYTES)), block);
     if (storedCrc !== actualCrc) {
