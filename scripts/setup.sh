@@ -19,7 +19,8 @@ apt_install() {
   }
 }
 
-if ! ldconfig -p | grep -q 'librocksdb\.so\.7\.8 '; then
+# grep reads the whole list (no -q): an early exit would SIGPIPE ldconfig, failing the pipe under pipefail.
+if ! ldconfig -p | grep 'librocksdb\.so\.7\.8 ' >/dev/null; then
   echo "setup: installing librocksdb-dev (Debian)"
   apt_install librocksdb-dev
 fi
