@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { batchPut, createBatch, destroyBatch, scanPrefix, writeBatch } from "../ffi/rocksdb.ts";
 import { closeCatalog, openCatalog } from "../src/catalog/catalog.ts";
-import { lastCommittedLedger } from "../src/daemon/last_committed.ts";
+import { lastCommittedLedger } from "../src/catalog/last_committed.ts";
 import { type ChunkId, type WindowId } from "../src/geometry/chunk.ts";
 import { ARTIFACT_KINDS, CHUNK_KEY_PREFIX, chunkKey, HOT_KEY_PREFIX, hotKey, INDEX_KEY_PREFIX, indexKey } from "../src/geometry/keys.ts";
 import { CHUNKS_PER_WINDOW } from "../src/geometry/windows.ts";

@@ -7,7 +7,7 @@
 
 import { assert } from "../assert.ts";
 import { type HotChunkDb, openHotChunkDbReadOnly } from "../hot/hot_chunk_db.ts";
-import type { HotProbe } from "./last_committed.ts";
+import type { HotProbe } from "../catalog/last_committed.ts";
 
 /** Reads a closed hot DB's frontier through `src/hot`. */
 export function hotChunkProbe(): HotProbe<HotChunkDb> {

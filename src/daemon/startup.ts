@@ -32,7 +32,7 @@ import type { Logger } from "../log/logger.ts";
 import type { DaemonMetrics } from "../metrics/daemon_metrics.ts";
 import { type BackfillRunner, catchUp } from "./catch_up.ts";
 import { hotChunkProbe } from "./hot_probe.ts";
-import { lastCommittedLedger } from "./last_committed.ts";
+import { lastCommittedLedger } from "../catalog/last_committed.ts";
 import type { TipSampler } from "./network_tip.ts";
 import { openStorage, type Storage } from "./storage.ts";
 import { validateConfig } from "./validate_config.ts";

@@ -22,7 +22,7 @@ import { chunkArtifactEntries } from "../catalog/artifact_reads.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import { hotChunkEntries } from "../catalog/hot_reads.ts";
 import type { ChunkRange } from "../backfill/resolve.ts";
-import { lastCommittedLedger } from "../daemon/last_committed.ts";
+import { lastCommittedLedger } from "../catalog/last_committed.ts";
 import { type ChunkId, type LedgerSeq, completeThrough, lastCompleteChunkAt } from "../geometry/chunk.ts";
 import { type RetentionFloor, type RetentionPolicy, retentionFloor } from "../geometry/retention.ts";
 

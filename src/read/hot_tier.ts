@@ -31,7 +31,7 @@ import { artifactState } from "../catalog/artifact_reads.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import { allCoverages } from "../catalog/coverage_reads.ts";
 import { readyHotChunkIds } from "../catalog/hot_reads.ts";
-import type { HotProbe } from "../daemon/last_committed.ts";
+import type { HotProbe } from "../catalog/last_committed.ts";
 import { assert } from "../assert.ts";
 import { errnoCode } from "../errors.ts";
 import { type ChunkId, type LedgerSeq, chunkOfLedger, FIRST_LEDGER_SEQ, pad8 } from "../geometry/chunk.ts";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { deleteKey } from "../../ffi/rocksdb.ts";
-import { lastCommittedLedger } from "../daemon/last_committed.ts";
+import { lastCommittedLedger } from "../catalog/last_committed.ts";
 import { type ChunkId, type LedgerSeq, type WindowId, chunkFirstLedger } from "../geometry/chunk.ts";
 import { hotKey } from "../geometry/keys.ts";
 import { networkIdOf } from "../xdr/network_id.ts";

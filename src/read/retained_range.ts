@@ -15,7 +15,7 @@
 
 import type { Catalog } from "../catalog/catalog.ts";
 import { earliestLedger } from "../catalog/earliest_ledger.ts";
-import { type HotProbe, lastCommittedLedger } from "../daemon/last_committed.ts";
+import { type HotProbe, lastCommittedLedger } from "../catalog/last_committed.ts";
 import type { LedgerSeq } from "../geometry/chunk.ts";
 import { type RetentionFloor, retentionFloor } from "../geometry/retention.ts";
 

@@ -10,18 +10,18 @@ import {
   removeCatalogFixture,
 } from "../../test/support/catalog_fixture.ts";
 import { type Db, closeDb, lastEntry, openDb, put } from "../../ffi/rocksdb.ts";
-import { writeSynced } from "../catalog/_store.ts";
-import { artifactState } from "../catalog/artifact_reads.ts";
-import { markChunkFreezing } from "../catalog/write_protocol.ts";
-import { pinEarliestLedger } from "../catalog/earliest_ledger.ts";
-import { type HotDbOpener, HotVolumeLostError, openHotDbForChunk } from "../catalog/hot_bracket.ts";
+import { writeSynced } from "./_store.ts";
+import { artifactState } from "./artifact_reads.ts";
+import { markChunkFreezing } from "./write_protocol.ts";
+import { pinEarliestLedger } from "./earliest_ledger.ts";
+import { type HotDbOpener, HotVolumeLostError, openHotDbForChunk } from "./hot_bracket.ts";
 import { FullhistoryError } from "../errors.ts";
 import { type ChunkId, type LedgerSeq, chunkFirstLedger, chunkLastLedger } from "../geometry/chunk.ts";
 import { ARTIFACT_KINDS, hotKey } from "../geometry/keys.ts";
 import { SYNTH_PASSPHRASE_DEFAULT } from "../cli/synth_lake_command.ts";
 import { hotDbOpener } from "../hot/hot_db_opener.ts";
 import { LedgerSynth } from "../synth/ledger_synth.ts";
-import { hotChunkProbe } from "./hot_probe.ts";
+import { hotChunkProbe } from "../daemon/hot_probe.ts";
 import { type HotProbe, lastCommittedLedger } from "./last_committed.ts";
 
 /**

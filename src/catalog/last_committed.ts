@@ -19,12 +19,12 @@
  */
 
 import { assert } from "../assert.ts";
-import { chunkArtifactEntries } from "../catalog/artifact_reads.ts";
-import type { Catalog } from "../catalog/catalog.ts";
-import { allCoverages } from "../catalog/coverage_reads.ts";
-import { earliestLedger } from "../catalog/earliest_ledger.ts";
-import { type HotDbOpener, HotVolumeLostError, openHotDbForChunk } from "../catalog/hot_bracket.ts";
-import { hotState, readyHotChunkIds } from "../catalog/hot_reads.ts";
+import { chunkArtifactEntries } from "./artifact_reads.ts";
+import type { Catalog } from "./catalog.ts";
+import { allCoverages } from "./coverage_reads.ts";
+import { earliestLedger } from "./earliest_ledger.ts";
+import { type HotDbOpener, HotVolumeLostError, openHotDbForChunk } from "./hot_bracket.ts";
+import { hotState, readyHotChunkIds } from "./hot_reads.ts";
 import { FullhistoryError } from "../errors.ts";
 import {
   type ChunkId,
