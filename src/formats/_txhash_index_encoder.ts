@@ -56,8 +56,15 @@ export class TxhashIndexEncoder {
   readonly #params: TxhashIndexParams;
   readonly #minLedger: number;
   readonly #keyCount: number;
-  /** floor(prefix48 / divisor) = the top K + U + 8 bits: block and quotient in one number. */
-  readonly #quotientDivisor: number;
+  /** prefix48 × this, floored = the top K + U + 8 bits: block and quotient in one number (2^−s, exact). */
+  readonly #quotientScale: number;
+  /**
+   * The quotient's low byte (the entry's low bits) read with int32 shifts, never from the quotient
+   * (a double above 2^31 whose `& 0xff` is JSC's slow path): bits [s, s + 8) of prefix48, taken
+   * from its low 32 bits when s ≤ 24, else from key word 0.
+   */
+  readonly #lowByteFromWord0: boolean;
+  readonly #lowByteShift: number;
   /** 2^(U + 8): quotients per block. */
   readonly #quotientRange: number;
   readonly #counts: Uint32Array;
@@ -88,30 +95,98 @@ export class TxhashIndexEncoder {
     this.#params = options.params;
     this.#minLedger = options.minLedger;
     this.#keyCount = options.keyCount;
-    this.#quotientDivisor = 2 ** (IDX_PREFIX_BITS - blockBits - upperBits - IDX_LOW_BITS);
+    const quotientShift = IDX_PREFIX_BITS - blockBits - upperBits - IDX_LOW_BITS;
+    assert(quotientShift >= 0, `K ${blockBits} + U ${upperBits} + 8 exceeds the ${IDX_PREFIX_BITS}-bit prefix`);
+    this.#quotientScale = 2 ** -quotientShift;
+    this.#lowByteFromWord0 = quotientShift > 32 - IDX_LOW_BITS;
+    this.#lowByteShift = this.#lowByteFromWord0 ? quotientShift - 16 : quotientShift;
     this.#quotientRange = 2 ** (upperBits + IDX_LOW_BITS);
     this.#counts = new Uint32Array(2 ** blockBits);
   }
 
-  /** Encodes a batch of entries that continues the total key order. */
+  /**
+   * Encodes a batch of entries that continues the total key order. The hot loop of a window build
+   * (≈ 3·10^9 keys): almost every key is a quotient of its own, so a one-entry run is emitted right
+   * here, on locals, without `#flushRun`'s sort. The locals are written back before any method that
+   * reads the fields runs (`#flushOutput`, `#flushRun`, `#openBlock`) and reloaded after. Measured
+   * on 6M keys, encoder alone: 24 ns a key with a method call per run, 20 with a one-entry method,
+   * 17 on locals (docs/formats.md).
+   */
   addBatch(batch: TxhashEntries): void {
     const keyWords = batch.keyWords;
     const ledgerSeqs = batch.ledgerSeqs;
-    const quotientDivisor = this.#quotientDivisor;
+    const entryCount = batch.entryCount;
+    const quotientScale = this.#quotientScale;
+    const lowByteFromWord0 = this.#lowByteFromWord0;
+    const lowByteShift = this.#lowByteShift;
     const minLedger = this.#minLedger;
-    for (let entryIndex = 0; entryIndex < batch.entryCount; entryIndex++) {
+    const outWords = this.#outWords;
+    let runQuotient = this.#runQuotient;
+    let runLength = this.#runLength;
+    let runWords = this.#runWords;
+    let pendingWord = runLength === 1 ? runWords[0]! : 0;
+    let blockKeyCount = this.#blockKeyCount;
+    let blockFirstQuotient = this.#blockFirstQuotient;
+    let blockEndQuotient = this.#blockEndQuotient;
+    let upper = this.#upper;
+    let outFillWords = this.#outFillWords;
+    for (let entryIndex = 0; entryIndex < entryCount; entryIndex++) {
       const wordIndex = entryIndex * TXHASH_KEY_WORDS;
-      const prefix48 = keyWords[wordIndex]! * 65536 + (keyWords[wordIndex + 1]! >>> 16);
-      const quotient = Math.floor(prefix48 / quotientDivisor);
-      if (quotient !== this.#runQuotient) this.#startRun(quotient);
+      const keyWord0 = keyWords[wordIndex]!;
+      const keyWord1 = keyWords[wordIndex + 1]!;
+      const quotient = Math.floor((keyWord0 * 65536 + (keyWord1 >>> 16)) * quotientScale);
       const payload = ledgerSeqs[entryIndex]! - minLedger;
       if (payload < 0) throw new InvariantError(`seq ${ledgerSeqs[entryIndex]} is below the index's first ledger ${minLedger}`);
       if (payload > IDX_PAYLOAD_MAX) throw new InvariantError(`seq ${ledgerSeqs[entryIndex]} overflows the 3-byte payload`);
-      if (this.#runLength === this.#runWords.length) this.#runWords = grow(this.#runWords, this.#runLength * 2);
-      // quotient % 256 is the low byte; `& 0xff` on a number above 2^32 wraps mod 2^32 first, same byte.
-      this.#runWords[this.#runLength++] = ((quotient & 0xff) | (payload << IDX_LOW_BITS)) >>> 0;
+      const lowWord = lowByteFromWord0 ? keyWord0 : (keyWord0 << 16) | (keyWord1 >>> 16);
+      const entryWord = (((lowWord >>> lowByteShift) & 0xff) | (payload << IDX_LOW_BITS)) >>> 0;
+      if (quotient === runQuotient) {
+        // A second key of one quotient: the run goes through runWords and #flushRun's sort.
+        if (runLength === 1) runWords[0] = pendingWord;
+        if (runLength === runWords.length) runWords = this.#runWords = grow(runWords, runLength * 2);
+        runWords[runLength++] = entryWord;
+        continue;
+      }
+      if (quotient < runQuotient) throw new InvariantError(`index input out of order: quotient ${quotient} after ${runQuotient}`);
+      if (runLength === 1) {
+        // Emit the pending one-entry run: one upper bit (Elias-Fano: bit h_i + i), one word.
+        if (blockKeyCount + 1 > BLOCK_KEYS_MAX) throw new InvariantError(`block ${this.#blockIndex} exceeds ${BLOCK_KEYS_MAX} keys`);
+        const bitIndex = ((runQuotient - blockFirstQuotient) >>> IDX_LOW_BITS) + blockKeyCount;
+        if (bitIndex >>> 5 >= upper.length) upper = this.#upper = grow(upper, 2 * upper.length + 1);
+        upper[bitIndex >>> 5]! |= 1 << (bitIndex & 31);
+        if (outFillWords === outWords.length) {
+          this.#outFillWords = outFillWords;
+          this.#flushOutput();
+          outFillWords = this.#outFillWords;
+        }
+        outWords[outFillWords++] = pendingWord;
+        blockKeyCount++;
+        runLength = 0;
+      }
+      if (runLength > 1 || quotient >= blockEndQuotient) {
+        this.#runQuotient = runQuotient;
+        this.#runLength = runLength;
+        this.#blockKeyCount = blockKeyCount;
+        this.#outFillWords = outFillWords;
+        this.#flushRun();
+        if (quotient >= blockEndQuotient) this.#openBlock(quotient);
+        runWords = this.#runWords;
+        blockKeyCount = this.#blockKeyCount;
+        blockFirstQuotient = this.#blockFirstQuotient;
+        blockEndQuotient = this.#blockEndQuotient;
+        upper = this.#upper;
+        outFillWords = this.#outFillWords;
+      }
+      runQuotient = quotient;
+      pendingWord = entryWord;
+      runLength = 1;
     }
-    this.#encodedKeyCount += batch.entryCount;
+    if (runLength === 1) runWords[0] = pendingWord;
+    this.#runQuotient = runQuotient;
+    this.#runLength = runLength;
+    this.#blockKeyCount = blockKeyCount;
+    this.#outFillWords = outFillWords;
+    this.#encodedKeyCount += entryCount;
   }
 
   /** Closes the last block and writes the counts and the footer. Returns the sizes for the header. */
@@ -136,19 +211,12 @@ export class TxhashIndexEncoder {
     return { blockDataBytes: this.#blockDataBytes, fileBytes: this.#fileOffset };
   }
 
-  /** Ends the pending run and starts one for `quotient`, opening its block if it is a new one. */
-  #startRun(quotient: number): void {
-    if (quotient < this.#runQuotient) {
-      throw new InvariantError(`index input out of order: quotient ${quotient} after ${this.#runQuotient}`);
-    }
-    if (this.#runLength > 0) this.#flushRun();
-    if (quotient >= this.#blockEndQuotient) {
-      this.#closeBlock();
-      this.#blockIndex = Math.floor(quotient / this.#quotientRange);
-      this.#blockFirstQuotient = this.#blockIndex * this.#quotientRange;
-      this.#blockEndQuotient = this.#blockFirstQuotient + this.#quotientRange;
-    }
-    this.#runQuotient = quotient;
+  /** Closes the open block and opens the one holding `quotient`. */
+  #openBlock(quotient: number): void {
+    this.#closeBlock();
+    this.#blockIndex = Math.floor(quotient / this.#quotientRange);
+    this.#blockFirstQuotient = this.#blockIndex * this.#quotientRange;
+    this.#blockEndQuotient = this.#blockFirstQuotient + this.#quotientRange;
   }
 
   /** Emits the pending run in payload order and sets its upper bits. */

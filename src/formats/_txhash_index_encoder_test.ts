@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,4 +49,49 @@ test("finish() reports the block data and file sizes of one block", () => {
   encoder.addBatch(entriesOf([[0x10, 100], [0x20, 101]]));
   // K = 0, U = 1: entries 2 words, upper ceil((2 + 2) / 32) = 1 word, CRC 1 word.
   expect(encoder.finish()).toEqual({ blockDataBytes: 16, fileBytes: 64 + 16 + 4 + 32 });
+});
+
+/** `keyCount` keys in total order over the whole prefix space; every 5th prefix carries 3 keys whose seqs descend. */
+function sortedEntriesWithSharedQuotients(keyCount: number): TxhashEntries {
+  const entries = new TxhashEntries();
+  for (let prefixIndex = 0; entries.entryCount < keyCount; prefixIndex++) {
+    const prefix48 = Math.floor((prefixIndex * 2 ** 48) / keyCount);
+    const sharing = prefixIndex % 5 === 0 ? 3 : 1;
+    for (let copy = 0; copy < sharing && entries.entryCount < keyCount; copy++) {
+      const hash = new Uint8Array(32);
+      for (let byteIndex = 0; byteIndex < 6; byteIndex++) hash[byteIndex] = Math.floor(prefix48 / 2 ** (40 - 8 * byteIndex)) % 256;
+      hash[6] = copy; // later keys of one prefix sort after the first ...
+      entries.add(hash, (100 + 1000 - copy - (prefixIndex % 7)) as LedgerSeq); // ... with lower seqs
+    }
+  }
+  return entries;
+}
+
+function encodedBytes(batches: TxhashEntries[], keyCount: number): Buffer {
+  const path = join(dir, `batches-${batches.length}.idx`);
+  const batchFd = openSync(path, "w");
+  try {
+    const encoder = new TxhashIndexEncoder(batchFd, { params: txhashIndexParams(keyCount), minLedger: 100, keyCount });
+    for (const batch of batches) encoder.addBatch(batch);
+    encoder.finish();
+  } finally {
+    closeSync(batchFd);
+  }
+  return readFileSync(path);
+}
+
+test("the encoded bytes do not depend on where batches cut runs and blocks", () => {
+  const keyCount = 5000;
+  const entries = sortedEntriesWithSharedQuotients(keyCount);
+  expect(entries.entryCount).toBe(keyCount);
+  const whole = encodedBytes([entries], keyCount);
+  for (const batchEntries of [1, 2, 7, 1024]) {
+    const batches: TxhashEntries[] = [];
+    for (let from = 0; from < keyCount; from += batchEntries) {
+      const batch = new TxhashEntries();
+      batch.appendColumns(entries, { from, to: Math.min(from + batchEntries, keyCount) });
+      batches.push(batch);
+    }
+    expect(encodedBytes(batches, keyCount).equals(whole)).toBe(true);
+  }
 });
