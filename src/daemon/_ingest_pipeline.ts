@@ -118,6 +118,11 @@ export class IngestPipeline {
    */
   async next(): Promise<PreparedLedgerBatch> {
     assert(!this.#closed, "next() on a closed ingest pipeline");
+    // One turn of the event loop first: the committer blocks this thread in each synced write,
+    // and the fetcher's lake reads and the Worker's replies progress only in event-loop turns.
+    // Handing out a queued batch within microtasks alone would starve them until the queue ran
+    // dry, and the prepare would no longer overlap the commit.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     // Each pass hands out, throws, or waits for one state change (an outcome, a failure, a freed
     // slot, an abort); it does not end while the lake holds no next ledger: the tail has no end.
     for (;;) {

@@ -301,7 +301,7 @@ export class HotChunkDb {
       if (!(err instanceof RocksDbError)) throw err;
       throw new HotIngestError(
         `Cannot commit ledger ${ledgerSeq} to the hot DB of chunk ${pad8(this.chunkId)} at "${this.dir}": ${err.detail}; ` +
-          "nothing of it was written (the batch is atomic); fix the hot volume and restart",
+          "the batch is atomic, so after a restart the ledger is either whole or absent and ingestion resumes after the last whole one; fix the hot volume and restart",
         { cause: err },
       );
     }

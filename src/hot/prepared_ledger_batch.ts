@@ -28,7 +28,7 @@
  */
 
 import { WRITE_BATCH_HEADER_BYTES } from "../../ffi/rocksdb.ts";
-import { assert } from "../assert.ts";
+import { assert, InvariantError } from "../assert.ts";
 import { EVENT_PAYLOAD_HEADER_BYTES, encodeEventPayloadInto } from "../formats/event_payload.ts";
 import { type EventInput } from "../formats/events_segment_writer.ts";
 import { zstdEncode } from "../formats/zstd_codec.ts";
@@ -142,36 +142,41 @@ export function prepareLedgerBatch(
  * well-formed batch of `prepared.putCount` puts into `prepared.columnFamilyIds` that starts with
  * ledger `ledgerSeq`'s `ledgers` put and ends with its `events_offsets` put. The buffer is our own
  * (built by `prepareLedgerBatch`), so a failure is a bug; the check keeps it out of the WAL, where
- * RocksDB would only find it at the next open.
+ * RocksDB would only find it at the next open. It runs on the committing thread for every ledger,
+ * so the per-record path allocates nothing and builds a message only when it fails.
  */
 export function checkPreparedBatch(prepared: PreparedLedgerBatch): void {
   const { rep, ledgerSeq, columnFamilyIds } = prepared;
-  const what = `prepared batch of ledger ${ledgerSeq}`;
-  assert(rep.length >= WRITE_BATCH_HEADER_BYTES, `${what}: ${rep.length} bytes, shorter than the header`);
+  const fail = (fact: string): never => {
+    throw new InvariantError(`prepared batch of ledger ${ledgerSeq}: ${fact}`);
+  };
+  if (rep.length < WRITE_BATCH_HEADER_BYTES) fail(`${rep.length} bytes, shorter than the header`);
   const header = new DataView(rep.buffer, rep.byteOffset, rep.byteLength);
-  assert(header.getBigUint64(0, true) === 0n, `${what}: the sequence field is not 0`);
-  assert(header.getUint32(COUNT_BYTE_OFFSET, true) === prepared.putCount, `${what}: the header count is not ${prepared.putCount}`);
-  const reader = { bytes: rep, byteOffset: WRITE_BATCH_HEADER_BYTES };
+  if (header.getBigUint64(0, true) !== 0n) fail("the sequence field is not 0");
+  if (header.getUint32(COUNT_BYTE_OFFSET, true) !== prepared.putCount) fail(`the header count is not ${prepared.putCount}`);
+  const reader = { bytes: rep, byteOffset: WRITE_BATCH_HEADER_BYTES, fail };
   let putCount = 0;
-  let last: { cfId: number; key: Uint8Array } | undefined;
+  let lastCfId = -1;
+  let lastKeyByteOffset = 0;
+  let lastKeyBytes = 0;
   // Each record takes at least 4 bytes, so the loop ends within rep.length / 4 passes.
   while (reader.byteOffset < rep.length) {
-    assert(rep[reader.byteOffset++] === TAG_COLUMN_FAMILY_VALUE, `${what}: record ${putCount} is not a column family put`);
-    const cfId = readVarint32(reader, what);
-    assert(columnFamilyIds.includes(cfId), `${what}: record ${putCount} names column family id ${cfId}`);
-    const key = readVarstring(reader, what);
-    readVarstring(reader, what);
+    if (rep[reader.byteOffset++] !== TAG_COLUMN_FAMILY_VALUE) fail(`record ${putCount} is not a column family put`);
+    lastCfId = readVarint32(reader);
+    if (!columnFamilyIds.includes(lastCfId)) fail(`record ${putCount} names column family id ${lastCfId}`);
+    lastKeyBytes = readVarint32(reader);
+    lastKeyByteOffset = skip(reader, lastKeyBytes);
+    skip(reader, readVarint32(reader));
     if (putCount === 0) {
-      assert(cfId === columnFamilyIds[CF_INDEX_LEDGERS], `${what}: the first record is not its ledgers put`);
-      assert(isU32Key(key, ledgerSeq), `${what}: the first record's key is not the ledger`);
+      if (lastCfId !== columnFamilyIds[CF_INDEX_LEDGERS]) fail("the first record is not its ledgers put");
+      if (!isU32Key(rep.subarray(lastKeyByteOffset, lastKeyByteOffset + lastKeyBytes), ledgerSeq)) fail("the first record's key is not the ledger");
     }
-    last = { cfId, key };
     putCount++;
   }
-  assert(putCount === prepared.putCount, `${what}: ${putCount} records, want ${prepared.putCount}`);
-  assert(last !== undefined, `${what}: no records`);
-  assert(last.cfId === columnFamilyIds[CF_INDEX_EVENTS_OFFSETS], `${what}: the last record is not its events_offsets put`);
-  assert(isU32Key(last.key, ledgerSeq), `${what}: the last record's key is not the ledger`);
+  if (putCount !== prepared.putCount) fail(`${putCount} records, want ${prepared.putCount}`);
+  if (putCount === 0) fail("no records");
+  if (lastCfId !== columnFamilyIds[CF_INDEX_EVENTS_OFFSETS]) fail("the last record is not its events_offsets put");
+  if (!isU32Key(rep.subarray(lastKeyByteOffset, lastKeyByteOffset + lastKeyBytes), ledgerSeq)) fail("the last record's key is not the ledger");
 }
 
 /** The batch's record count and byte length, derived from the walk alone. */
@@ -215,26 +220,36 @@ function isU32Key(key: Uint8Array, value: number): boolean {
   return key.length === U32_KEY_BYTES && readU32(key, 0) === value;
 }
 
-function readVarint32(reader: { bytes: Uint8Array; byteOffset: number }, what: string): number {
+interface RepReader {
+  bytes: Uint8Array;
+  byteOffset: number;
+  fail: (fact: string) => never;
+}
+
+function readVarint32(reader: RepReader): number {
+  const first = reader.bytes[reader.byteOffset];
+  if (first !== undefined && first < 0x80) {
+    reader.byteOffset++; // the common case: every id, and every length under 128
+    return first;
+  }
   let value = 0;
   for (let shift = 0; shift < 7 * VARINT32_BYTES_MAX; shift += 7) {
-    assert(reader.byteOffset < reader.bytes.length, `${what}: a varint runs past the end`);
+    if (reader.byteOffset >= reader.bytes.length) reader.fail("a varint runs past the end");
     const byte = reader.bytes[reader.byteOffset++]!;
     value += (byte & 0x7f) * 2 ** shift;
     if (byte >= 0x80) continue;
-    assert(value <= U32_MAX, `${what}: a varint32 holds ${value}, past u32`);
+    if (value > U32_MAX) reader.fail(`a varint32 holds ${value}, past u32`);
     return value;
   }
-  assert(false, `${what}: a varint is longer than ${VARINT32_BYTES_MAX} bytes`);
+  return reader.fail(`a varint is longer than ${VARINT32_BYTES_MAX} bytes`);
 }
 
-/** Skips one varstring, returning a view of its bytes. */
-function readVarstring(reader: { bytes: Uint8Array; byteOffset: number }, what: string): Uint8Array {
-  const length = readVarint32(reader, what);
+/** Skips `byteCount` bytes of a record, returning where they start. */
+function skip(reader: RepReader, byteCount: number): number {
   const start = reader.byteOffset;
-  reader.byteOffset += length;
-  assert(reader.byteOffset <= reader.bytes.length, `${what}: a string runs past the end`);
-  return reader.bytes.subarray(start, reader.byteOffset);
+  reader.byteOffset += byteCount;
+  if (reader.byteOffset > reader.bytes.length) reader.fail("a string runs past the end");
+  return start;
 }
 
 /** Appends records into a buffer of exactly the derived size (a record past it is a bug). */
