@@ -108,17 +108,18 @@ class DatastoreSource implements LedgerSource {
     const { ledgersPerFile } = this.#schema;
     const firstBatchStart = batchRangeOf(this.#schema, range.first).first;
     const objectCount = (batchRangeOf(this.#schema, range.last).first - firstBatchStart) / ledgersPerFile + 1;
-    const keyAt = (index: number): string => objectKeyOf(this.#schema, (firstBatchStart + index * ledgersPerFile) as LedgerSeq);
-    const fetchAt = async (index: number): Promise<Uint8Array> => {
-      const key = keyAt(index);
-      const bytes = await this.#store.get(key);
-      if (bytes !== undefined) return bytes;
+    const batchStartAt = (index: number): LedgerSeq => (firstBatchStart + index * ledgersPerFile) as LedgerSeq;
+    // The key is built once per object, by the fetch; the consumer takes it from there.
+    const fetchAt = async (index: number): Promise<{ key: string; compressed: Uint8Array }> => {
+      const key = objectKeyOf(this.#schema, batchStartAt(index));
+      const compressed = await this.#store.get(key);
+      if (compressed !== undefined) return { key, compressed };
       throw new LakeMissingObjectError(this.#store.locate(key), `needed for ledgers [${range.first}, ${range.last}]`);
     };
     let nextSeq: number = range.first;
     let index = 0;
-    for await (const compressed of prefetchOrdered(objectCount, fetchAt, { ...this.#prefetch, signal: options.signal })) {
-      const decoded = this.#decode(keyAt(index), compressed);
+    for await (const { key, compressed } of prefetchOrdered(objectCount, fetchAt, { ...this.#prefetch, signal: options.signal })) {
+      const decoded = this.#decode({ key, keyRange: batchRangeOf(this.#schema, batchStartAt(index)) }, compressed);
       index++;
       const lastInObject = decoded.firstSeq + decoded.ledgers.length - 1;
       // decodeLakeObject proved the object is exactly its key's batch, so ranges chain (§1.2).
@@ -138,7 +139,7 @@ class DatastoreSource implements LedgerSource {
     if (decoded === undefined) {
       const compressed = await fetchOne(this.#store, key, { ...this.#prefetch, signal: options.signal });
       if (compressed === undefined) return undefined;
-      decoded = this.#decode(key, compressed);
+      decoded = this.#decode({ key, keyRange: batchRangeOf(this.#schema, ledgerSeq) }, compressed);
       this.#lastObject = { key, decoded };
     }
     const ledger = decoded.ledgers[ledgerSeq - decoded.firstSeq];
@@ -146,10 +147,12 @@ class DatastoreSource implements LedgerSource {
     return ledger;
   }
 
-  #decode(key: string, compressed: Uint8Array): DecodedObject {
-    const name = parseObjectName(key.slice(key.lastIndexOf("/") + 1));
-    assert(name !== undefined, `key "${key}" we built does not parse`);
-    return decodeLakeObject(compressed, { location: this.#store.locate(key), keyRange: name.range });
+  /**
+   * Decodes the object `key`; `keyRange` is the range its name promises, `batchRangeOf` of the
+   * ledger `objectKeyOf` built the key from (the same numbers, without parsing the name back).
+   */
+  #decode(object: { key: string; keyRange: LedgerRange }, compressed: Uint8Array): DecodedObject {
+    return decodeLakeObject(compressed, { location: this.#store.locate(object.key), keyRange: object.keyRange });
   }
 
   /** The newest object's range and extension, or undefined when the lake has none. */
