@@ -1,18 +1,25 @@
 /**
- * The hot chunk DB (src/hot) against its floors, on the same data in the same run:
- *   hot_ingest — mixed-profile synthesized ledgers through `ingestLedger` (walk, zstd, payloads,
- *                term keys, one synced batch per ledger), against the floor of this disk's synced
- *                RocksDB batch commits of the SAME batches: the exact keys and values the ingest
- *                wrote, read back from its DB and pre-built per ledger, into a fresh DB with the
- *                same column families and options (no walking, no compression, no hashing).
- *   hot_open   — `openHotChunkDbReadOnly` of the ingested DB (open + every consistency check),
- *                against a bare read-only RocksDB open of the same DB with the same column families.
- * Rounds alternate ingest and floor so drift on this shared machine hits both alike; each figure is
- * the best of the rounds (other processes' CPU load slows the ingest's CPU work more than the fsyncs).
+ * Live ingestion and the hot chunk DB against their floors, on the same data in the same run:
+ *   hot_ingest        — `runIngestion` over a synthesized Filesystem lake of mixed ledgers (one per
+ *                       object, as Galexie writes the live tail): lake read, prepare in the Worker
+ *                       (walk, zstd, payloads, term keys) pipelined with the main thread's ONE
+ *                       synced batch per ledger; against the floor of this disk's synced RocksDB
+ *                       batch commits of the SAME batches: the exact keys and values the ingest
+ *                       wrote, read back from its DB and pre-built per ledger, into a fresh DB with
+ *                       the same column families and options (no lake, no walking, no compression,
+ *                       no hashing). Timed from the first commit to the last (steady state: the
+ *                       hot DB's creation and the Worker's start are once per run, not per ledger),
+ *                       so both sides count the same LEDGER_COUNT − 1 commits.
+ *   hot_ingest_serial — the same ledgers through `ingestLedger` (everything on one thread, the
+ *                       pre-pipeline path) against the same floor, to show what the overlap buys.
+ *   hot_open          — `openHotChunkDbReadOnly` of the ingested DB (open + every consistency
+ *                       check), against a bare read-only RocksDB open of the same DB.
+ * Rounds alternate the paths so drift on this shared machine hits all alike; each figure is the
+ * best of the rounds (other processes' CPU load slows CPU work more than the fsyncs).
  * Prints `bench <name>: <value> <unit> | floor <value> <unit> | ratio <value/floor>`.
  */
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -27,14 +34,23 @@ import {
   scanRange,
   writeBatch,
 } from "../ffi/rocksdb.ts";
+import { closeCatalog, openCatalog } from "../src/catalog/catalog.ts";
+import { runIngestion } from "../src/daemon/ingestion.ts";
 import { type ChunkId, chunkFirstLedger, type LedgerSeq } from "../src/geometry/chunk.ts";
 import { openHotChunkDb, openHotChunkDbReadOnly } from "../src/hot/hot_chunk_db.ts";
-import { LedgerSynth } from "../src/synth/ledger_synth.ts";
+import { openLakeSource } from "../src/lake/open_lake_source.ts";
+import { WakeSignal } from "../src/lifecycle/wake_signal.ts";
+import { silentLogger } from "../src/log/logger.ts";
+import { createDaemonMetrics } from "../src/metrics/daemon_metrics.ts";
+import { writeSynthLake } from "../src/synth/synth_lake.ts";
+import { BACKFILL_TEST_PASSPHRASE, lakeOptionsOf } from "../test/support/backfill_fixture.ts";
+import { fixtureLayout } from "../test/support/catalog_fixture.ts";
 
-const LEDGER_COUNT = 200;
-const ROUNDS = 5;
+const LEDGER_COUNT = 1000;
+const ROUNDS = 3;
 const CHUNK = 0 as ChunkId;
 const FIRST = chunkFirstLedger(CHUNK);
+const LAST = (FIRST + LEDGER_COUNT - 1) as LedgerSeq;
 const COLUMN_FAMILIES = ["ledgers", "events_data", "events_index", "events_offsets", "txhash"] as const;
 
 interface Put {
@@ -45,31 +61,50 @@ interface Put {
 
 const root = mkdtempSync(join(tmpdir(), "fullhistory-hot-bench-"));
 try {
-  const synth = new LedgerSynth({ seed: 7, profile: "mixed", networkPassphrase: "Test SDF Network ; September 2015" });
-  const ledgers = Array.from({ length: LEDGER_COUNT }, (_, index) => new Uint8Array(synth.generate((FIRST + index) as LedgerSeq).lcm));
-  const lcmBytes = ledgers.reduce((sum, lcm) => sum + lcm.length, 0);
+  const lakeDir = join(root, "lake");
+  mkdirSync(lakeDir);
+  const written = await writeSynthLake({
+    outDir: lakeDir,
+    first: FIRST,
+    last: LAST,
+    profile: "mixed",
+    seed: 7,
+    networkPassphrase: BACKFILL_TEST_PASSPHRASE,
+    ledgersPerFile: 1,
+    filesPerPartition: 64_000,
+  });
+  const lake = await openLakeSource(lakeOptionsOf(lakeDir));
+  const ledgers: Uint8Array[] = [];
+  for await (const lcm of lake.ledgers({ first: FIRST, last: LAST })) ledgers.push(lcm.slice());
 
-  let ingestMs = Infinity;
+  let pipelinedMs = Infinity;
+  let serialMs = Infinity;
   let floorMs = Infinity;
   let batches: Put[][] | undefined;
   let openMs = Infinity;
   let bareOpenMs = Infinity;
   for (let round = 0; round < ROUNDS; round++) {
-    const ingestDir = join(root, `ingest-${round}`);
-    ingestMs = Math.min(ingestMs, timeIngest(ingestDir, ledgers));
-    batches ??= batchesOf(ingestDir);
+    const pipelined = await timePipelined(join(root, `pipelined-${round}`), lakeDir);
+    pipelinedMs = Math.min(pipelinedMs, pipelined.ms);
+    batches ??= batchesOf(pipelined.hotDbDir);
     floorMs = Math.min(floorMs, timeFloor(join(root, `floor-${round}`), batches));
-    openMs = Math.min(openMs, timeMs(() => openHotChunkDbReadOnly(ingestDir, { chunkId: CHUNK }).close()));
-    bareOpenMs = Math.min(bareOpenMs, timeMs(() => closeDb(openRaw(ingestDir, { create: false, readOnly: true }))));
+    const serialDir = join(root, `serial-${round}`);
+    serialMs = Math.min(serialMs, timeSerial(serialDir, ledgers));
+    openMs = Math.min(openMs, timeMs(() => openHotChunkDbReadOnly(serialDir, { chunkId: CHUNK }).close()));
+    bareOpenMs = Math.min(bareOpenMs, timeMs(() => closeDb(openRaw(serialDir, { create: false, readOnly: true }))));
+    rmSync(join(root, `pipelined-${round}`), { recursive: true, force: true });
   }
   const opCount = batches!.reduce((sum, batch) => sum + batch.length, 0);
-  const ingestRate = (LEDGER_COUNT * 1000) / ingestMs;
-  const floorRate = (LEDGER_COUNT * 1000) / floorMs;
+  const commitCount = LEDGER_COUNT - 1;
+  const rate = (ms: number): number => (commitCount * 1000) / ms;
   console.log(
-    `# ${LEDGER_COUNT} mixed ledgers, best of ${ROUNDS} rounds, ${(lcmBytes / LEDGER_COUNT / 1024).toFixed(1)} KiB LCM and ` +
-      `${(opCount / LEDGER_COUNT).toFixed(0)} puts per ledger batch`,
+    `# ${LEDGER_COUNT} mixed ledgers from a Filesystem lake (${written.objectCount} objects), best of ${ROUNDS} rounds, ` +
+      `${(written.ledgerBytes / LEDGER_COUNT / 1024).toFixed(1)} KiB LCM and ${(opCount / LEDGER_COUNT).toFixed(0)} puts per ledger batch`,
   );
-  console.log(`bench hot_ingest: ${ingestRate.toFixed(1)} ledgers/s | floor ${floorRate.toFixed(1)} ledgers/s | ratio ${(ingestRate / floorRate).toFixed(3)}`);
+  const line = (name: string, ms: number): string =>
+    `bench ${name}: ${rate(ms).toFixed(1)} ledgers/s | floor ${rate(floorMs).toFixed(1)} ledgers/s | ratio ${(floorMs / ms).toFixed(3)}`;
+  console.log(line("hot_ingest", pipelinedMs));
+  console.log(line("hot_ingest_serial", serialMs));
   console.log(`bench hot_open: ${openMs.toFixed(1)} ms | floor ${bareOpenMs.toFixed(1)} ms | ratio ${(openMs / bareOpenMs).toFixed(2)}`);
 } finally {
   rmSync(root, { recursive: true, force: true });
@@ -81,30 +116,66 @@ function timeMs(run: () => void): number {
   return performance.now() - started;
 }
 
-function timeIngest(dir: string, ledgers: readonly Uint8Array[]): number {
+/** `runIngestion` from an empty store until the lake's last ledger is committed; ms from the first commit to the last. */
+async function timePipelined(dataDir: string, lakeDir: string): Promise<{ ms: number; hotDbDir: string }> {
+  const layout = fixtureLayout(dataDir, { chunksPerWindow: 1000 });
+  const catalog = openCatalog(layout, { readOnly: false });
+  try {
+    const metrics = createDaemonMetrics();
+    const stop = new AbortController();
+    let firstCommitMs = 0;
+    let lastCommitMs = 0;
+    const lastCommittedLedger = {
+      set(ledgerSeq: number): void {
+        metrics.lastCommittedLedger.set(ledgerSeq);
+        if (ledgerSeq === FIRST) firstCommitMs = performance.now();
+        if (ledgerSeq !== LAST) return;
+        lastCommitMs = performance.now();
+        stop.abort(new Error("bench: every ledger committed"));
+      },
+    };
+    const deps = {
+      catalog,
+      lake: await openLakeSource(lakeOptionsOf(lakeDir)),
+      pollIntervalMs: 1000,
+      wakeup: new WakeSignal(),
+      logger: silentLogger(),
+      metrics: { ...metrics, lastCommittedLedger },
+    };
+    await runIngestion(deps, { resumeChunkId: CHUNK, signal: stop.signal });
+    return { ms: lastCommitMs - firstCommitMs, hotDbDir: layout.hotDbDir(CHUNK) };
+  } finally {
+    closeCatalog(catalog);
+  }
+}
+
+/** `ingestLedger` of every ledger; ms from the end of the first commit to the end of the last. */
+function timeSerial(dir: string, ledgers: readonly Uint8Array[]): number {
   const db = openHotChunkDb(dir, { chunkId: CHUNK, create: true });
   try {
-    return timeMs(() => ledgers.forEach((lcm, index) => db.ingestLedger((FIRST + index) as LedgerSeq, lcm)));
+    db.ingestLedger(FIRST, ledgers[0]!);
+    return timeMs(() => ledgers.slice(1).forEach((lcm, index) => db.ingestLedger((FIRST + 1 + index) as LedgerSeq, lcm)));
   } finally {
     db.close();
   }
 }
 
+/** Synced commits of every batch but the first (the first commit starts the other paths' clocks). */
 function timeFloor(dir: string, batches: readonly Put[][]): number {
   const db = openRaw(dir, { create: true, readOnly: false });
   const cfs = new Map(COLUMN_FAMILIES.map((name) => [name, columnFamily(db, name)] as const));
+  const commit = (puts: readonly Put[]): void => {
+    const batch = createBatch();
+    try {
+      for (const put of puts) batchPut(batch, put.key, put.value, { cf: cfs.get(put.cf)! });
+      writeBatch(db, batch, { sync: true });
+    } finally {
+      destroyBatch(batch);
+    }
+  };
   try {
-    return timeMs(() => {
-      for (const puts of batches) {
-        const batch = createBatch();
-        try {
-          for (const put of puts) batchPut(batch, put.key, put.value, { cf: cfs.get(put.cf)! });
-          writeBatch(db, batch, { sync: true });
-        } finally {
-          destroyBatch(batch);
-        }
-      }
-    });
+    commit(batches[0]!);
+    return timeMs(() => batches.slice(1).forEach(commit));
   } finally {
     closeDb(db);
   }
