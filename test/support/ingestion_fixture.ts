@@ -1,7 +1,8 @@
 /**
- * Fixtures for the ingestion tests (src/daemon/ingestion_test.ts, src/daemon/_ingest_pipeline_test.ts,
- * test/ingestion_crash.test.ts): a synthetic Filesystem lake with one ledger per object (as Galexie
- * writes the live tail; objects can be appended while a loop runs), a hot DB of chunk 0 pre-filled
+ * Fixtures for the ingestion tests (src/daemon/ingestion_test.ts, src/daemon/_ingest_pipeline_test.ts;
+ * the daemon tests corrupt lake objects with it too): a synthetic Filesystem lake with one ledger
+ * per object (as Galexie writes the live tail; objects can be appended while a loop runs), a hot
+ * DB of chunk 0 pre-filled
  * close to its last ledger (so a boundary test ingests a handful of ledgers, not 10,000), and
  * `IngestionDeps` whose wake signal, log lines and last-committed gauge a test can watch.
  * @module
@@ -13,7 +14,7 @@ import { closeDb, columnFamily, columnFamilyId, createBatchFrom, destroyBatch, o
 import { type Catalog } from "../../src/catalog/catalog.ts";
 import { openHotDbForChunk } from "../../src/catalog/hot_bracket.ts";
 import { type IngestionDeps, runIngestion } from "../../src/daemon/ingestion.ts";
-import { type ChunkId, chunkFirstLedger, chunkLastLedger, type LedgerSeq } from "../../src/geometry/chunk.ts";
+import { type ChunkId, chunkFirstLedger, type LedgerSeq } from "../../src/geometry/chunk.ts";
 import { HOT_COLUMN_FAMILIES } from "../../src/hot/_hot_schema.ts";
 import { hotDbOpener } from "../../src/hot/hot_db_opener.ts";
 import { prepareLedgerBatch } from "../../src/hot/prepared_ledger_batch.ts";
@@ -28,7 +29,7 @@ import { writeSynthLake } from "../../src/synth/synth_lake.ts";
 import { type SynthProfileName } from "../../src/synth/synth_profile.ts";
 import { BACKFILL_TEST_PASSPHRASE, lakeOptionsOf } from "./backfill_fixture.ts";
 
-export const INGEST_TEST_PASSPHRASE = BACKFILL_TEST_PASSPHRASE;
+const INGEST_TEST_PASSPHRASE = BACKFILL_TEST_PASSPHRASE;
 const LAKE_SCHEMA: DatastoreSchema = { ledgersPerFile: 1, filesPerPartition: 64_000, fileExtension: "zst" };
 /** One seed for every lake and pre-fill, so a ledger's bytes depend on its seq and profile only. */
 const SEED = 11;
@@ -231,7 +232,3 @@ export async function ingestThrough(harness: IngestionHarness, options: { resume
   await run;
 }
 
-/** The chunk's last ledger minus `count` − 1: a resume point `count` ledgers before the boundary. */
-export function ledgersBeforeBoundary(chunkId: ChunkId, count: number): number {
-  return chunkLastLedger(chunkId) - count + 1;
-}
