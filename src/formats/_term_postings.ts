@@ -161,6 +161,8 @@ export class TermPostingsBuilder {
       return 0;
     };
     for (let bucket = 0; bucket < SORT_BUCKETS; bucket++) {
+      // Up to ~10^5 terms most of the 2^16 buckets hold 0 or 1 of them: no view, no sort call for those.
+      if (bucketStarts[bucket + 1]! - bucketStarts[bucket]! <= 1) continue;
       const bucketOrdinals = order.subarray(bucketStarts[bucket]!, bucketStarts[bucket + 1]!);
       if (bucketOrdinals.length <= INSERTION_SORT_MAX) insertionSort(bucketOrdinals, byKey);
       else bucketOrdinals.sort(byKey); // a crafted, crowded bucket still sorts in n log n
