@@ -200,7 +200,9 @@ describe("INV-1 hot tier", () => {
   test("reports a ready hot DB that will not open as unreadable, and falls back to the chunk-granularity watermark", async () => {
     await withHotChunks({ 3: 4 }, async () => {
       const dir = fixture.layout.hotDbDir(3 as ChunkId);
-      rmSync(join(dir, "CURRENT"));
+      // A CURRENT that names no MANIFEST (no trailing newline) will not open; a missing file would
+      // read as data retired since the snapshot instead (hot_tier_test.ts).
+      writeFileSync(join(dir, "CURRENT"), "garbage");
       const report = await runAudit(storeCatalog(fixture), { retentionChunks: 0 });
       expect(report.violations.map(formatViolation)).toEqual([expect.stringMatching(new RegExp(`^INV-1 ${hotKey(3 as ChunkId)} ${dir}: unreadable: Cannot open the hot DB of chunk 00000003`))]);
       expect(report.watermarkExact).toBe(false);
