@@ -71,7 +71,7 @@ export const BACKFILL_WORKER_CRASH_POINTS: readonly CrashPoint[] = ["chunk.ledge
 /** The points between a lifecycle run's stages; test/lifecycle_crash.test.ts drives them, the catalog scenario cannot. */
 export const LIFECYCLE_CRASH_POINTS: readonly CrashPoint[] = ["lifecycle.frozen", "lifecycle.discarded", "lifecycle.pruned"];
 
-/** The points only the ingestion loop passes; test/ingestion_crash.test.ts drives them, the catalog scenario cannot. */
+/** The points only the ingestion loop passes; test/daemon_crash.test.ts drives them, the catalog scenario cannot. */
 export const INGESTION_CRASH_POINTS: readonly CrashPoint[] = ["ingest.committed", "ingest.boundary.closed", "ingest.boundary.opened", "ingest.boundary.woke"];
 
 /** The points only a daemon run passes; test/daemon_crash.test.ts drives them with every other point. */

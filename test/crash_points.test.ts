@@ -83,7 +83,7 @@ describe("catalog crash points", () => {
   }, CASE_TIMEOUT_MS);
 
   // Worker-only backfill points are reached by test/backfill_crash.test.ts, the lifecycle's stage
-  // points by test/lifecycle_crash.test.ts, the ingestion loop's by test/ingestion_crash.test.ts,
+  // points by test/lifecycle_crash.test.ts, the ingestion loop's by test/daemon_crash.test.ts,
   // not by this scenario.
   const elsewhere = [...BACKFILL_WORKER_CRASH_POINTS, ...LIFECYCLE_CRASH_POINTS, ...INGESTION_CRASH_POINTS, ...DAEMON_CRASH_POINTS];
   const scenarioPoints = CRASH_POINTS.filter((point) => !elsewhere.includes(point));
