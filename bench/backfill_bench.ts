@@ -8,6 +8,9 @@
  *   floor         — the same lake objects read, zstd-decompressed, and every ledger zstd-compressed
  *                   again (level 3 + checksum, as the pack writes it), one Worker per chunk on 2 cores.
  *   backfill_rss  — peak RSS (VmHWM) of the process running the engine, vs the floor process's.
+ *   backfill_cpu  — ledgers per CPU-second (user + system of the whole process, every thread) of
+ *                   the same runs: the figure a shared machine disturbs least, as other work
+ *                   steals wall time from both sides unevenly but adds little CPU to either.
  *
  * A dense chunk is 10,000 × ~0.9 MB, too big for the bench budget, so each chunk is reduced: its
  * first DENSE_LEDGERS ledgers are the dense profile (the real per-ledger path at mainnet size) and
@@ -52,7 +55,14 @@ const LEDGER_COUNT = CHUNK_COUNT * LEDGERS_PER_CHUNK;
 
 interface RunFigures {
   seconds: number;
+  cpuSeconds: number;
   peakRssBytes: number;
+}
+
+/** User + system CPU of this process (all threads) since `since`, in seconds. */
+function cpuSecondsSince(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
 }
 
 function line(name: string, value: number, floor: number, unit: string): void {
@@ -95,6 +105,7 @@ async function engineChild(dataDir: string, lakeDir: string): Promise<RunFigures
   const catalog = openCatalog(fixtureLayout(dataDir, { chunksPerWindow: 1000 }), { readOnly: false });
   try {
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     await runBackfill(
       {
         catalog,
@@ -110,7 +121,7 @@ async function engineChild(dataDir: string, lakeDir: string): Promise<RunFigures
       },
       { rangeStart: 0 as ChunkId, rangeEnd: (CHUNK_COUNT - 1) as ChunkId },
     );
-    return { seconds: (performance.now() - started) / 1000, peakRssBytes: peakRssBytes() };
+    return { seconds: (performance.now() - started) / 1000, cpuSeconds: cpuSecondsSince(cpuStarted), peakRssBytes: peakRssBytes() };
   } finally {
     closeCatalog(catalog);
   }
@@ -166,16 +177,18 @@ async function floorChild(lakeDir: string): Promise<RunFigures> {
     return prepared;
   }));
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const counts = await Promise.all(workers.map((worker) => {
     const done = reply(worker);
     worker.postMessage({ kind: "go" });
     return done;
   }));
   const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = cpuSecondsSince(cpuStarted);
   for (const worker of workers) worker.terminate();
   const ledgerCount = counts.reduce((sum: number, count) => sum + Number(count), 0);
   if (ledgerCount !== LEDGER_COUNT) throw new Error(`floor compressed ${ledgerCount} ledgers, want ${LEDGER_COUNT}`);
-  return { seconds, peakRssBytes: peakRssBytes() };
+  return { seconds, cpuSeconds, peakRssBytes: peakRssBytes() };
 }
 
 async function runChild(args: string[]): Promise<RunFigures> {
@@ -199,9 +212,11 @@ async function main(): Promise<void> {
       rmSync(dataDir, { recursive: true, force: true });
     }
     const fastest = (runs: RunFigures[]) => Math.min(...runs.map((run) => run.seconds));
+    const leastCpu = (runs: RunFigures[]) => Math.min(...runs.map((run) => run.cpuSeconds));
     const largest = (runs: RunFigures[]) => Math.max(...runs.map((run) => run.peakRssBytes));
     line("backfill", LEDGER_COUNT / fastest(engines), LEDGER_COUNT / fastest(floors), "ledgers/s");
     line("backfill_rss", largest(engines) / 2 ** 20, largest(floors) / 2 ** 20, "MB");
+    line("backfill_cpu", LEDGER_COUNT / leastCpu(engines), LEDGER_COUNT / leastCpu(floors), "ledgers/cpu-s");
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
