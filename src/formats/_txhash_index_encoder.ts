@@ -12,7 +12,6 @@
 
 import { writeSync } from "node:fs";
 import { InvariantError, assert } from "../assert.ts";
-import { crc32c } from "./crc32c.ts";
 import {
   IDX_HEADER_BYTES,
   IDX_LOW_BITS,
@@ -23,6 +22,7 @@ import {
   blockByteCount,
   encodeTxhashIndexFooter,
   finishBlockCrc,
+  idxCrc,
   upperWordCount,
 } from "./_txhash_index_layout.ts";
 import { TXHASH_KEY_WORDS, type TxhashEntries } from "./txhash_entries.ts";
@@ -204,7 +204,7 @@ export class TxhashIndexEncoder {
     const footer = encodeTxhashIndexFooter({
       keyCount: this.#keyCount,
       blockDataBytes: this.#blockDataBytes,
-      countsCrc: crc32c(countsBytes),
+      countsCrc: idxCrc(countsBytes),
     });
     writeAllSync(this.#fd, { bytes: footer, byteOffset: this.#fileOffset });
     this.#fileOffset += footer.length;
@@ -253,7 +253,7 @@ export class TxhashIndexEncoder {
     if (upperWords > this.#upper.length) this.#upper = grow(this.#upper, upperWords);
     for (let word = 0; word < upperWords; word++) this.#appendWord(this.#upper[word]!);
     this.#upper.fill(0, 0, upperWords);
-    const crcOfBytes = crc32c(this.#outBytes.subarray(this.#crcFromWord * 4, this.#outFillWords * 4), this.#blockCrc);
+    const crcOfBytes = idxCrc(this.#outBytes.subarray(this.#crcFromWord * 4, this.#outFillWords * 4), this.#blockCrc);
     const blockIndex = this.#blockIndex;
     this.#crcFromWord = this.#outFillWords;
     this.#appendWord(finishBlockCrc(crcOfBytes, { blockIndex, keyCount }));
@@ -272,7 +272,7 @@ export class TxhashIndexEncoder {
   #flushOutput(): void {
     const fillBytes = this.#outFillWords * 4;
     if (fillBytes === 0) return;
-    this.#blockCrc = crc32c(this.#outBytes.subarray(this.#crcFromWord * 4, fillBytes), this.#blockCrc);
+    this.#blockCrc = idxCrc(this.#outBytes.subarray(this.#crcFromWord * 4, fillBytes), this.#blockCrc);
     writeAllSync(this.#fd, { bytes: this.#outBytes.subarray(0, fillBytes), byteOffset: this.#fileOffset });
     this.#fileOffset += fillBytes;
     this.#outFillWords = 0;

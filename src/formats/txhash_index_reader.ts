@@ -6,7 +6,7 @@
  * offset of every 64th block — about 2.1 B per block, 8.8 MB for a dense window (2^22 blocks).
  *
  * A lookup costs ONE positioned read of one block (none for an empty block), checks the block's
- * CRC32C (which also binds the block index and count, so a misdirected read fails), and returns
+ * CRC (which also binds the block index and count, so a misdirected read fails), and returns
  * every key of the probed quotient whose fingerprint byte matches, as absolute ledger seqs
  * (reference §8.7). Candidates may be false positives (about ρ/256 of probes, ρ ∈ [0.71, 1.41]):
  * the caller verifies the full hash against the ledger. A corrupt index throws `CorruptFileError`;
@@ -29,12 +29,12 @@ import {
   decodeTxhashIndexHeader,
   finishBlockCrc,
   hex32,
+  idxCrc,
   txhashIndexGeometry,
   upperWordCount,
 } from "./_txhash_index_layout.ts";
 import { type ReadFile, openAndAdopt } from "./_txhash_read_file.ts";
 import { CorruptFileError } from "./corrupt_file_error.ts";
-import { crc32c } from "./crc32c.ts";
 import { TXHASH_KEY_BYTES } from "./txhash_entries.ts";
 
 /** Blocks per RAM-index offset sample: a lookup adds at most 63 block sizes. */
@@ -114,7 +114,7 @@ export class TxhashIndexReader {
   }
 
   /**
-   * Reads every non-empty block once, in file order, and checks its CRC32C (audit, D15): the
+   * Reads every non-empty block once, in file order, and checks its CRC (audit, D15): the
    * whole-file counterpart of the per-lookup check. Throws `CorruptFileError` at the first bad block.
    */
   checkAllBlocks(): void {
@@ -159,9 +159,9 @@ export class TxhashIndexReader {
     if (footer.blockDataBytes !== header.blockDataBytes) {
       throw corrupt(`footer block data bytes ${footer.blockDataBytes}, header ${header.blockDataBytes}`);
     }
-    const countsCrc = crc32c(tail.subarray(0, countsBytes));
+    const countsCrc = idxCrc(tail.subarray(0, countsBytes));
     if (countsCrc !== footer.countsCrc) {
-      throw corrupt(`counts at byte ${geometry.countsOffset}: CRC32C 0x${hex32(countsCrc)}, stored 0x${hex32(footer.countsCrc)}`);
+      throw corrupt(`counts at byte ${geometry.countsOffset}: CRC 0x${hex32(countsCrc)}, stored 0x${hex32(footer.countsCrc)}`);
     }
     const counts = new Uint32Array(tail.buffer, tail.byteOffset, geometry.blockCount);
     let keyTotal = 0;
@@ -201,11 +201,11 @@ export class TxhashIndexReader {
     // A block is whole u32 words, read to offset 0 of the scratch or of its own buffer (`#read`).
     const words = byteCount <= SCRATCH_BYTES ? this.#scratchWords.subarray(0, byteCount / 4) : new Uint32Array(bytes.buffer, 0, byteCount / 4);
     const storedCrc = words[words.length - 1]!;
-    const actualCrc = finishBlockCrc(crc32c(bytes.subarray(0, byteCount - IDX_WORD_BYTES)), block);
+    const actualCrc = finishBlockCrc(idxCrc(bytes.subarray(0, byteCount - IDX_WORD_BYTES)), block);
     if (storedCrc !== actualCrc) {
       throw new CorruptFileError(
         this.path,
-        `block ${block.blockIndex} at byte ${block.byteOffset}: CRC32C 0x${hex32(actualCrc)}, stored 0x${hex32(storedCrc)}`,
+        `block ${block.blockIndex} at byte ${block.byteOffset}: CRC 0x${hex32(actualCrc)}, stored 0x${hex32(storedCrc)}`,
       );
     }
     return words;
