@@ -225,7 +225,14 @@ export class TxhashIndexEncoder {
     if (runLength === 0) return;
     const runWords = this.#runWords;
     // Same quotient ⇒ same low byte: numeric order of the entry words is payload order.
-    if (runLength > 1) runWords.subarray(0, runLength).sort();
+    if (runLength === 2 && runWords[0]! > runWords[1]!) {
+      // The usual multi-entry run (two keys of one quotient): swap, no subarray and sort call.
+      const first = runWords[0]!;
+      runWords[0] = runWords[1]!;
+      runWords[1] = first;
+    } else if (runLength > 2) {
+      runWords.subarray(0, runLength).sort();
+    }
     const blockKeyCount = this.#blockKeyCount;
     if (blockKeyCount + runLength > BLOCK_KEYS_MAX) throw new InvariantError(`block ${this.#blockIndex} exceeds ${BLOCK_KEYS_MAX} keys`);
     const bucket = (this.#runQuotient - this.#blockFirstQuotient) >>> IDX_LOW_BITS;
