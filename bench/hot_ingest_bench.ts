@@ -1,8 +1,8 @@
 /**
  * Live ingestion and the hot chunk DB against their floors, on the same data in the same run:
  *   hot_ingest        — `runIngestion` over a synthesized Filesystem lake of mixed ledgers (one per
- *                       object, as Galexie writes the live tail): lake read, prepare in the Worker
- *                       (walk, zstd, payloads, term keys) pipelined with the main thread's ONE
+ *                       object, as Galexie writes the live tail): lake read and prepare in the
+ *                       Worker (walk, zstd, payloads, term keys) pipelined with the main thread's ONE
  *                       synced batch per ledger; against the floor of this disk's synced RocksDB
  *                       batch commits of the SAME batches: the exact keys and values the ingest
  *                       wrote, read back from its DB and pre-built per ledger, into a fresh DB with
@@ -45,6 +45,7 @@ import { createDaemonMetrics } from "../src/metrics/daemon_metrics.ts";
 import { writeSynthLake } from "../src/synth/synth_lake.ts";
 import { BACKFILL_TEST_PASSPHRASE, lakeOptionsOf } from "../test/support/backfill_fixture.ts";
 import { fixtureLayout } from "../test/support/catalog_fixture.ts";
+import { openTestLake } from "../test/support/ingestion_fixture.ts";
 
 const LEDGER_COUNT = 1000;
 const ROUNDS = 3;
@@ -136,7 +137,7 @@ async function timePipelined(dataDir: string, lakeDir: string): Promise<{ ms: nu
     };
     const deps = {
       catalog,
-      lake: await openLakeSource(lakeOptionsOf(lakeDir)),
+      lake: await openTestLake(lakeDir),
       pollIntervalMs: 1000,
       wakeup: new WakeSignal(),
       logger: silentLogger(),

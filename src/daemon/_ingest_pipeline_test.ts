@@ -2,13 +2,12 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { corruptLakeObject, openTestLake, testLedger, WatchedLake, writeTestLake } from "../../test/support/ingestion_fixture.ts";
+import { corruptLakeObject, ingestSourceOf, openTestLake, testLedger, WatchedLake, writeTestLake } from "../../test/support/ingestion_fixture.ts";
 import { InvariantError } from "../assert.ts";
 import { type ChunkId, chunkFirstLedger, chunkLastLedger, type LedgerSeq } from "../geometry/chunk.ts";
 import { prepareLedgerBatch } from "../hot/prepared_ledger_batch.ts";
 import { LakeCorruptObjectError } from "../lake/lake_errors.ts";
-import { type LedgerSource } from "../lake/ledger_source.ts";
-import { type IngestPipeline, openIngestPipeline, PREPARE_AHEAD_LEDGERS_MAX } from "./_ingest_pipeline.ts";
+import { type IngestLake, type IngestPipeline, openIngestPipeline, PREPARE_AHEAD_LEDGERS_MAX } from "./_ingest_pipeline.ts";
 import { IngestionError } from "./ingestion_error.ts";
 
 const FIRST = chunkFirstLedger(0 as ChunkId);
@@ -22,21 +21,22 @@ beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "fullhistory-ingest-pipeline-"));
   lakeDir = join(root, "lake");
 });
-afterEach(async () => {
-  await pipeline?.close();
+afterEach(() => {
+  pipeline?.close();
   pipeline = undefined;
   rmSync(root, { recursive: true, force: true });
 });
 
-function open(lake: LedgerSource, options: { fromLedgerSeq: number; firstEventId?: number; signal?: AbortSignal; workerSpecifier?: string }): IngestPipeline {
+function open(lake: IngestLake | WatchedLake, options: { fromLedgerSeq: number; firstEventId?: number; signal?: AbortSignal; workerSpecifier?: string }): IngestPipeline {
+  const source = ingestSourceOf(lake);
   pipeline = openIngestPipeline({
-    lake,
+    lake: source.lake,
     pollIntervalMs: 5,
     fromLedgerSeq: options.fromLedgerSeq as LedgerSeq,
     firstEventId: options.firstEventId ?? 0,
     columnFamilyIds: COLUMN_FAMILY_IDS,
     signal: options.signal ?? new AbortController().signal,
-    workerSpecifier: options.workerSpecifier,
+    workerSpecifier: options.workerSpecifier ?? source.workerSpecifier,
   });
   return pipeline;
 }
@@ -65,7 +65,7 @@ describe("openIngestPipeline()", () => {
     expect(chunk1EventCount).toBeGreaterThan(0); // the reset at the boundary was exercised
   }, 30_000);
 
-  test("the fetcher never runs more than PREPARE_AHEAD_LEDGERS_MAX ledgers ahead of next()", async () => {
+  test("the Worker never fetches more than PREPARE_AHEAD_LEDGERS_MAX ledgers ahead of next()", async () => {
     const count = 3 * PREPARE_AHEAD_LEDGERS_MAX;
     await writeTestLake(lakeDir, { first: FIRST, last: FIRST + count - 1, profile: "sparse" });
     const lake = new WatchedLake(await openTestLake(lakeDir));
@@ -128,7 +128,7 @@ describe("openIngestPipeline()", () => {
     stop.abort(reason);
 
     expect(await failureOf(pending)).toBe(reason);
-    await ingest.close();
+    ingest.close();
     expect(await failureOf(ingest.next())).toBeInstanceOf(InvariantError);
   }, 30_000);
 

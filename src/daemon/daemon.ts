@@ -83,7 +83,7 @@ async function runOnce(config: Config, context: RunContext): Promise<void> {
   wakeup.wake(); // step 3
   const ingestion: IngestionDeps = {
     catalog: opened.storage.catalog,
-    lake: opened.lake,
+    lake: { options: opened.lakeOptions, description: opened.lake.description },
     pollIntervalMs: config.ingestion.pollIntervalMs,
     wakeup,
     logger: deps.logger,

@@ -6,7 +6,8 @@
  * Per ledger (in order, from the live chunk's first uncommitted ledger, derived, never passed in):
  *   1. fetch it from the live tail, polling every `pollIntervalMs` while it is not there yet, and
  *      prepare its batch (walk, zstd, payloads, term keys) — both ahead of the commit, in the
- *      pipeline (`_ingest_pipeline.ts`), so ledger N+1 is prepared while ledger N commits;
+ *      pipeline's Worker (`_ingest_pipeline.ts`), so ledger N+1 is fetched and prepared while
+ *      ledger N commits;
  *   2. commit it as ONE synced batch across every column family    ⟶ ingest.committed
  *   3. gauge `last_committed_ledger`.
  * At the chunk's last ledger, the boundary handoff fence (§5.7), in this order:
@@ -34,24 +35,25 @@ import { type ChunkId, chunkFirstLedger, chunkLastLedger, type LedgerSeq, pad8, 
 import { type HotChunkDb } from "../hot/hot_chunk_db.ts";
 import { hotDbOpener } from "../hot/hot_db_opener.ts";
 import { HotDbFlushError } from "../hot/hot_errors.ts";
-import { type LedgerSource } from "../lake/ledger_source.ts";
 import { type WakeSignal } from "../lifecycle/wake_signal.ts";
 import { type Logger } from "../log/logger.ts";
 import { type DaemonMetrics } from "../metrics/daemon_metrics.ts";
-import { type IngestPipeline, openIngestPipeline } from "./_ingest_pipeline.ts";
+import { type IngestLake, type IngestPipeline, openIngestPipeline } from "./_ingest_pipeline.ts";
 
 /** What the ingestion loop works with; wired once by the supervisor. */
 export interface IngestionDeps {
   /** Hot keys are written through the catalog's hot bracket (reference §5.6). */
   catalog: Catalog;
-  /** The live tail: `ledger(seq)` → bytes, or undefined while the lake does not hold it yet. */
-  lake: LedgerSource;
+  /** The live tail, as plain options: the pipeline's Worker opens its own source and reads it. */
+  lake: IngestLake;
   /** `[ingestion] poll_interval`: the wait before asking the lake again for a missing ledger. */
   pollIntervalMs: number;
   /** Woken after each chunk boundary (reference §5.7 step 3). */
   wakeup: WakeSignal;
   logger: Logger;
   metrics: DaemonMetrics;
+  /** The pipeline's Worker script; the ingest Worker unless a test watches the lake through its own. */
+  workerSpecifier?: string | undefined;
 }
 
 /**
@@ -76,6 +78,7 @@ export async function runIngestion(deps: IngestionDeps, options: { resumeChunkId
       firstEventId: db.committedEventCount(),
       columnFamilyIds: db.columnFamilyIds(),
       signal,
+      workerSpecifier: deps.workerSpecifier,
     });
     // Ends by abort or failure only: the live tail has no last ledger.
     for (;;) {
@@ -90,7 +93,7 @@ export async function runIngestion(deps: IngestionDeps, options: { resumeChunkId
     if (!signal.aborted || err !== signal.reason) throw err;
     deps.logger.info("ingestion stopped", { chunk: pad8(db.chunkId), last_committed: db.maxCommittedSeq() });
   } finally {
-    await pipeline?.close();
+    pipeline?.close();
     closeOnExit(deps.logger, db);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Fixtures for the ingestion tests (src/daemon/ingestion_test.ts, src/daemon/_ingest_pipeline_test.ts;
  * the daemon tests corrupt lake objects with it too): a synthetic Filesystem lake with one ledger
- * per object (as Galexie writes the live tail; objects can be appended while a loop runs), a hot
+ * per object (as Galexie writes the live tail; objects can be appended while a loop runs), watched
+ * from the ingest Worker that reads it, a hot
  * DB of chunk 0 pre-filled
  * close to its last ledger (so a boundary test ingests a handful of ledgers, not 10,000), and
  * `IngestionDeps` whose wake signal, log lines and last-committed gauge a test can watch.
@@ -13,13 +14,13 @@ import { dirname, join } from "node:path";
 import { closeDb, columnFamily, columnFamilyId, createBatchFrom, destroyBatch, openDb, writeBatch } from "../../ffi/rocksdb.ts";
 import { type Catalog } from "../../src/catalog/catalog.ts";
 import { openHotDbForChunk } from "../../src/catalog/hot_bracket.ts";
+import { type IngestLake } from "../../src/daemon/_ingest_pipeline.ts";
 import { type IngestionDeps, runIngestion } from "../../src/daemon/ingestion.ts";
 import { type ChunkId, chunkFirstLedger, type LedgerSeq } from "../../src/geometry/chunk.ts";
 import { HOT_COLUMN_FAMILIES } from "../../src/hot/_hot_schema.ts";
 import { hotDbOpener } from "../../src/hot/hot_db_opener.ts";
 import { prepareLedgerBatch } from "../../src/hot/prepared_ledger_batch.ts";
 import { type DatastoreSchema, objectKeyOf } from "../../src/lake/datastore_schema.ts";
-import { type LedgerRange, type LedgerSource, type SourceCallOptions } from "../../src/lake/ledger_source.ts";
 import { openLakeSource } from "../../src/lake/open_lake_source.ts";
 import { WakeSignal } from "../../src/lifecycle/wake_signal.ts";
 import { createLogger } from "../../src/log/logger.ts";
@@ -28,6 +29,7 @@ import { LedgerSynth } from "../../src/synth/ledger_synth.ts";
 import { writeSynthLake } from "../../src/synth/synth_lake.ts";
 import { type SynthProfileName } from "../../src/synth/synth_profile.ts";
 import { BACKFILL_TEST_PASSPHRASE, lakeOptionsOf } from "./backfill_fixture.ts";
+import { type FromWatchedLake, type ToWatchedLake, watchedLakeChannelName } from "./watched_lake_protocol.ts";
 
 const INGEST_TEST_PASSPHRASE = BACKFILL_TEST_PASSPHRASE;
 const LAKE_SCHEMA: DatastoreSchema = { ledgersPerFile: 1, filesPerPartition: 64_000, fileExtension: "zst" };
@@ -54,53 +56,51 @@ export function corruptLakeObject(lakeDir: string, ledgerSeq: number): void {
   writeFileSync(join(lakeDir, objectKeyOf(LAKE_SCHEMA, ledgerSeq as LedgerSeq)), "not a zstd frame");
 }
 
-/** The lake at `lakeDir` as the daemon opens it. */
-export function openTestLake(lakeDir: string): Promise<LedgerSource> {
-  return openLakeSource(lakeOptionsOf(lakeDir));
+/** The lake at `lakeDir` as the daemon hands it to ingestion: its options, and its description. */
+export async function openTestLake(lakeDir: string): Promise<IngestLake> {
+  const options = lakeOptionsOf(lakeDir);
+  return { options, description: (await openLakeSource(options)).description };
 }
 
 /**
- * A real lake seen through the `LedgerSource` interface the loop takes, which records every
- * `ledger()` call, can hand out other bytes for chosen ledgers (what a faulty live source would
- * deliver; the lake itself refuses malformed objects), and tells when a ledger was asked for but
- * not there yet.
+ * A real lake, read by the ingest Worker through a wrapper (`watched_ingest_worker.ts`) that reports
+ * every `ledger()` call here, and hands out other bytes for chosen ledgers (what a faulty live
+ * source would deliver; the lake itself refuses malformed objects). Tells which ledgers were asked
+ * for and when one was asked for but not there yet.
  */
-export class WatchedLake implements LedgerSource {
-  readonly description: string;
+export class WatchedLake {
+  readonly lake: IngestLake;
+  readonly workerSpecifier = new URL("./watched_ingest_worker.ts", import.meta.url).href;
   /** Every ledger asked for, in call order (repeats are polls). */
   readonly asked: number[] = [];
-  readonly #inner: LedgerSource;
-  readonly #replaced: ReadonlyMap<number, Uint8Array>;
   readonly #missingWaiters: Array<{ ledgerSeq: number; resolve: () => void }> = [];
 
-  constructor(inner: LedgerSource, options: { replaced?: ReadonlyMap<number, Uint8Array> } = {}) {
-    this.#inner = inner;
-    this.#replaced = options.replaced ?? new Map();
-    this.description = inner.description;
-  }
-
-  networkTip(options?: SourceCallOptions): Promise<LedgerSeq> {
-    return this.#inner.networkTip(options);
-  }
-
-  ledgers(range: LedgerRange, options?: SourceCallOptions): AsyncIterable<Uint8Array> {
-    return this.#inner.ledgers(range, options);
-  }
-
-  async ledger(ledgerSeq: LedgerSeq, options?: SourceCallOptions): Promise<Uint8Array | undefined> {
-    this.asked.push(ledgerSeq);
-    const bytes = await this.#inner.ledger(ledgerSeq, options);
-    if (bytes === undefined) {
-      for (const waiter of this.#missingWaiters.filter((each) => each.ledgerSeq === ledgerSeq)) waiter.resolve();
-      return undefined;
-    }
-    return this.#replaced.get(ledgerSeq) ?? bytes;
+  constructor(lake: IngestLake, options: { replaced?: ReadonlyMap<number, Uint8Array> } = {}) {
+    this.lake = lake;
+    const replaced = [...(options.replaced ?? new Map<number, Uint8Array>())];
+    const channel = new BroadcastChannel(watchedLakeChannelName(lake.options));
+    channel.onmessage = (event): void => {
+      const message: FromWatchedLake = event.data;
+      if (message.kind === "hello") {
+        const config: ToWatchedLake = { kind: "config", replaced };
+        channel.postMessage(config);
+        return;
+      }
+      this.asked.push(message.ledgerSeq);
+      if (!message.missing) return;
+      for (const waiter of this.#missingWaiters.filter((each) => each.ledgerSeq === message.ledgerSeq)) waiter.resolve();
+    };
   }
 
   /** Resolves once `ledger(ledgerSeq)` has answered "not there yet". */
   missing(ledgerSeq: number): Promise<void> {
     return new Promise((resolve) => this.#missingWaiters.push({ ledgerSeq, resolve }));
   }
+}
+
+/** The lake and Worker script for `IngestionDeps` / the pipeline: a watched lake's own, or the real ones. */
+export function ingestSourceOf(lake: IngestLake | WatchedLake): { lake: IngestLake; workerSpecifier: string | undefined } {
+  return lake instanceof WatchedLake ? { lake: lake.lake, workerSpecifier: lake.workerSpecifier } : { lake, workerSpecifier: undefined };
 }
 
 /** The LedgerCloseMeta a test lake holds for `ledgerSeq` (the synthesizer is deterministic per seq). */
@@ -161,7 +161,7 @@ export interface IngestionHarness {
 }
 
 /** Deps over `catalog` and `lake` with a watched wake signal, json log lines and a watched gauge. */
-export function ingestionHarness(catalog: Catalog, lake: LedgerSource, options: { onWake?: () => unknown } = {}): IngestionHarness {
+export function ingestionHarness(catalog: Catalog, lake: IngestLake | WatchedLake, options: { onWake?: () => unknown } = {}): IngestionHarness {
   const metrics = createDaemonMetrics();
   const wakes: unknown[] = [];
   const logLines: Array<Record<string, unknown>> = [];
@@ -195,7 +195,7 @@ export function ingestionHarness(catalog: Catalog, lake: LedgerSource, options: 
   return {
     deps: {
       catalog,
-      lake,
+      ...ingestSourceOf(lake),
       pollIntervalMs: 5,
       wakeup: new WatchedWakeSignal(),
       logger,
