@@ -10,12 +10,11 @@
  * @module
  */
 
-import { FatalError, FullhistoryError } from "../errors.ts";
 import { type ChunkId, type LedgerSeq } from "../geometry/chunk.ts";
 import { type ArtifactKind } from "../geometry/keys.ts";
 import { type EventsSegmentPaths } from "../formats/events_segment.ts";
 import { type LakeSourceOptions } from "../lake/open_lake_source.ts";
-import { errorChainText } from "../log/logger.ts";
+import { type SerializedError } from "../serialized_error.ts";
 
 /** Ledgers per `ledgers` message of the hot feed, at most. */
 export const LEDGER_FEED_BATCH_LEDGERS_MAX = 64;
@@ -70,27 +69,6 @@ export interface IndexWritten {
 
 export type WorkerResult = { kind: "chunk"; written: ChunkWritten } | { kind: "index"; written: IndexWritten };
 
-/** How a failure is classified across the thread boundary (classes do not survive structured clone). */
-export type ErrorCategory = "expected" | "fatal" | "bug";
-
-/** An error as posted by a Worker. */
-export interface SerializedError {
-  category: ErrorCategory;
-  name: string;
-  /** The message and its `cause` chain, `outer: cause: cause`. */
-  message: string;
-  stack: string | undefined;
-}
-
 export type ToWorker = { kind: "task"; task: WorkerTask } | { kind: "ledgers"; ledgers: Uint8Array[]; done: boolean };
 
 export type FromWorker = { kind: "done"; result: WorkerResult } | { kind: "failed"; error: SerializedError } | { kind: "pull" };
-
-/** Classifies and flattens `error` for `postMessage`. */
-export function serializeError(error: unknown): SerializedError {
-  const category: ErrorCategory =
-    error instanceof FatalError ? "fatal" : error instanceof FullhistoryError ? "expected" : "bug";
-  const name = error instanceof Error ? error.name : typeof error;
-  const stack = error instanceof Error ? error.stack : undefined;
-  return { category, name, message: errorChainText(error), stack };
-}

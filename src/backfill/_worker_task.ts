@@ -19,10 +19,10 @@ import { dirname, join } from "node:path";
 import { assert, InvariantError, unreachable } from "../assert.ts";
 import { FatalError, FullhistoryError } from "../errors.ts";
 import { errorChainText } from "../log/logger.ts";
+import { type SerializedError } from "../serialized_error.ts";
 import { BackfillFatalTaskError, BackfillTaskError } from "./backfill_errors.ts";
 import {
   type FromWorker,
-  type SerializedError,
   type ToWorker,
   type WorkerResult,
   type WorkerTask,

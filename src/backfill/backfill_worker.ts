@@ -17,6 +17,7 @@ import { chunkFirstLedger, chunkLastLedger, LEDGERS_PER_CHUNK } from "../geometr
 import { openLedgerPack } from "../formats/ledger_pack_reader.ts";
 import { buildTxhashIndex } from "../formats/txhash_index_build.ts";
 import { openLakeSource } from "../lake/open_lake_source.ts";
+import { serializeError } from "../serialized_error.ts";
 import { writeChunkArtifacts } from "./write_chunk_artifacts.ts";
 import {
   type ChunkWritten,
@@ -25,7 +26,6 @@ import {
   type ToWorker,
   type WorkerResult,
   type WorkerTask,
-  serializeError,
 } from "./_worker_protocol.ts";
 
 declare const self: Worker;

@@ -22,7 +22,7 @@
  */
 
 import { dirname, join } from "node:path";
-import { type SerializedError } from "../backfill/_worker_protocol.ts";
+import { type SerializedError } from "../serialized_error.ts";
 import { assert, InvariantError, unreachable } from "../assert.ts";
 import { FatalError, FullhistoryError } from "../errors.ts";
 import { type LedgerSeq } from "../geometry/chunk.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type SerializedError } from "../backfill/_worker_protocol.ts";
+import { type SerializedError } from "../serialized_error.ts";
 import { type LedgerSeq } from "../geometry/chunk.ts";
 import { type PreparedLedgerBatch } from "../hot/prepared_ledger_batch.ts";
 import { type LakeSourceOptions } from "../lake/open_lake_source.ts";

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { serializeError } from "../backfill/_worker_protocol.ts";
+import { serializeError } from "../serialized_error.ts";
 import { assert, unreachable } from "../assert.ts";
 import { isChunkAligned, LEDGER_SEQ_MAX, type LedgerSeq } from "../geometry/chunk.ts";
 import { prepareLedgerBatch } from "../hot/prepared_ledger_batch.ts";
