@@ -15,7 +15,7 @@ typecheck: setup
 # One executable; Worker entrypoints must be listed too (bun-ffi.md §7). `--root .` keeps each one at
 # its repository path inside the binary, where src/backfill/_worker_task.ts looks for it.
 build: setup
-	@$(BUN) build --compile --root . src/cli/main.ts src/backfill/backfill_worker.ts src/daemon/_ingest_worker.ts --outfile fullhistory
+	@$(BUN) build --compile --root . src/cli/main.ts src/backfill/backfill_worker.ts src/backfill/txhash_partition_worker.ts src/daemon/_ingest_worker.ts --outfile fullhistory
 
 demo: build
 	@scripts/demo.sh

@@ -2,8 +2,11 @@
  * Tx-hash run and index costs against their physical floor, measured in the same run on the same
  * data (100 runs × 200k random keys = 20M keys, page-cache resident, one core; throughputs are the
  * best of two runs, since the machine is shared):
- *   txhash_index_build   — buildTxhashIndex keys/s, vs reading every run sequentially and touching
- *                          every key (the 20 B/key input the build cannot avoid).
+ *   txhash_index_build   — buildTxhashIndex keys/s (one core), vs reading every run sequentially
+ *                          and touching every key (the 20 B/key input the build cannot avoid).
+ *   txhash_index_build_2core — buildTxhashIndexInParallel with P = 2, the second partition in a
+ *                          Worker (as the backfill runs it; Worker start-up included), vs the same
+ *                          one-core read floor: the ratio is what two cores buy over one read.
  *   txhash_merge_gather  — the run merge alone (range-partitioned gather, the default), vs the same floor.
  *   txhash_merge_heap    — the binary-heap merge alone (rangeEntryCapacity 0), vs the same floor:
  *                          the measurement behind choosing the gather (docs/formats.md).
@@ -22,7 +25,8 @@ import { join } from "node:path";
 import type { LedgerSeq } from "../src/geometry/chunk.ts";
 import { randomTxHash, seededRandom, writeRandomRuns } from "../src/formats/_txhash_test_runs.ts";
 import { TxhashEntries } from "../src/formats/txhash_entries.ts";
-import { buildTxhashIndex } from "../src/formats/txhash_index_build.ts";
+import { encodePartitionInWorker } from "../src/backfill/encode_partition_in_worker.ts";
+import { buildTxhashIndex, buildTxhashIndexInParallel } from "../src/formats/txhash_index_build.ts";
 import { openTxhashIndex } from "../src/formats/txhash_index_reader.ts";
 import { openTxhashRunMerge } from "../src/formats/txhash_merge.ts";
 import { txhashRunByteCount, writeTxhashRun } from "../src/formats/txhash_run.ts";
@@ -54,6 +58,17 @@ function seconds(run: () => void): number {
 function bestSeconds(run: () => void): number {
   let best = Number.POSITIVE_INFINITY;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) best = Math.min(best, seconds(run));
+  return best;
+}
+
+/** The best of `ATTEMPTS` timings of an async step. */
+async function bestSecondsAsync(run: () => Promise<void>): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const started = performance.now();
+    await run();
+    best = Math.min(best, (performance.now() - started) / 1000);
+  }
   return best;
 }
 
@@ -180,8 +195,15 @@ async function main(): Promise<void> {
     const buildSeconds = bestSeconds(() => {
       byteCount = buildTxhashIndex({ runPaths: runs.runPaths, outputPath: indexPath, ...indexOptions }).byteCount;
     });
+    const twoCoreOptions = { runPaths: runs.runPaths, outputPath: join(dir, "index-2core.idx"), ...indexOptions };
+    const twoCoreParallelism = { partitionCount: 2, encodeElsewhere: encodePartitionInWorker };
+    const twoCoreSeconds = await bestSecondsAsync(async () => {
+      const built = await buildTxhashIndexInParallel(twoCoreOptions, twoCoreParallelism);
+      if (built.byteCount !== byteCount) throw new Error(`bench: the 2-core index has ${built.byteCount} bytes, the one-core ${byteCount}`);
+    });
     const floorKeysPerSecond = keyCount / floorSeconds;
     report("txhash_index_build", { value: keyCount / buildSeconds, floor: floorKeysPerSecond, unit: "keys/s", digits: 0 });
+    report("txhash_index_build_2core", { value: keyCount / twoCoreSeconds, floor: floorKeysPerSecond, unit: "keys/s", digits: 0 });
     report("txhash_merge_gather", { value: keyCount / mergeSeconds(runs.runPaths), floor: floorKeysPerSecond, unit: "keys/s", digits: 0 });
     report("txhash_merge_heap", { value: keyCount / mergeSeconds(runs.runPaths, 0), floor: floorKeysPerSecond, unit: "keys/s", digits: 0 });
     report("txhash_index_size", { value: byteCount / keyCount, floor: 4.0, unit: "B/key", digits: 3 });

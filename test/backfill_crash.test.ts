@@ -211,7 +211,8 @@ describe("backfill crash convergence", () => {
     const binary = join(tempDir, "backfill-driver-binary");
     const build = await runCommand([
       process.execPath, "build", "--compile", "--root", REPO,
-      DRIVER, join(REPO, "src", "backfill", "backfill_worker.ts"), "--outfile", binary,
+      DRIVER, join(REPO, "src", "backfill", "backfill_worker.ts"), join(REPO, "src", "backfill", "txhash_partition_worker.ts"),
+      "--outfile", binary,
     ]);
     expect(build.exitCode).toBe(0);
     const dataDir = newDataDir();

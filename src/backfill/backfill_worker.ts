@@ -1,6 +1,7 @@
 /**
  * Entry point of a backfill Worker (bun-ffi.md §7–§8): runs ONE task posted by the main thread —
- * write a chunk's artifacts (`write_chunk_artifacts.ts`) or build a coverage's `.idx` — and answers
+ * write a chunk's artifacts (`write_chunk_artifacts.ts`) or build a coverage's `.idx`, half of its
+ * keys here and half in a partition Worker it spawns (`encode_partition_in_worker.ts`) — and answers
  * with exactly one `done` or `failed` message (`_worker_protocol.ts`). CPU-heavy work (lake fetch
  * and zstd decode, XDR walk, zstd encode, sort, index build) runs here so the main thread stays
  * free and both cores work. It never opens the catalog or a RocksDB: a hot DB's ledgers are fed in
@@ -15,9 +16,10 @@ import { assert, unreachable } from "../assert.ts";
 import { crashPoint } from "../crash_point.ts";
 import { chunkFirstLedger, chunkLastLedger, LEDGERS_PER_CHUNK } from "../geometry/chunk.ts";
 import { openLedgerPack } from "../formats/ledger_pack_reader.ts";
-import { buildTxhashIndex } from "../formats/txhash_index_build.ts";
+import { buildTxhashIndexInParallel } from "../formats/txhash_index_build.ts";
 import { openLakeSource } from "../lake/open_lake_source.ts";
 import { serializeError } from "../serialized_error.ts";
+import { encodePartitionInWorker } from "./encode_partition_in_worker.ts";
 import { writeChunkArtifacts } from "./write_chunk_artifacts.ts";
 import {
   type ChunkWritten,
@@ -29,6 +31,12 @@ import {
 } from "./_worker_protocol.ts";
 
 declare const self: Worker;
+
+/**
+ * Key partitions of an index build: this Worker encodes the first, a partition Worker the second,
+ * so the build uses both cores of the target machine (txindex.md §3.7).
+ */
+const INDEX_BUILD_PARTITIONS = 2;
 
 /** The batch the main thread is about to send, when the write loop is waiting for one. */
 let awaitingLedgers: ((batch: { ledgers: Uint8Array[]; done: boolean }) => void) | undefined;
@@ -69,7 +77,10 @@ async function runTask(task: WorkerTask): Promise<WorkerResult> {
     case "chunk":
       return { kind: "chunk", written: await runChunkTask(task) };
     case "index": {
-      const built = buildTxhashIndex(task);
+      const built = await buildTxhashIndexInParallel(task, {
+        partitionCount: INDEX_BUILD_PARTITIONS,
+        encodeElsewhere: encodePartitionInWorker,
+      });
       crashPoint("index.built");
       return { kind: "index", written: built };
     }

@@ -33,11 +33,11 @@ const BLOCK_KEYS_MAX = 2 ** 32 - 2 ** 11;
 
 assert(2 ** IDX_UPPER_BITS_MAX <= 2 ** 11, "a block's 2^U zeros must fit beside BLOCK_KEYS_MAX ones below 2^32");
 
-/** What the encoder wrote after the header. */
+/** What the encoder wrote: its blocks' bytes and their key counts. */
 export interface EncodedBlocks {
   blockDataBytes: number;
-  /** Offset of the end of the footer: the file size. */
-  fileBytes: number;
+  /** Key count of every block of the index (2^K); zero for the blocks of other partitions. */
+  counts: Uint32Array;
 }
 
 /** Writes all of `bytes` at `byteOffset` of `fd` (positioned writes: a short write continues). */
@@ -50,7 +50,26 @@ export function writeAllSync(fd: number, at: { bytes: Uint8Array; byteOffset: nu
   }
 }
 
-/** Encodes blocks, counts and footer into `fd` from byte 64 on; the caller writes the header last. */
+/**
+ * Writes the counts (one u32 per block) and the footer after the block data; returns the file size.
+ * The caller writes the header last.
+ */
+export function writeCountsAndFooter(fd: number, index: { counts: Uint32Array; keyCount: number; blockDataBytes: number }): number {
+  let countedKeys = 0;
+  for (const count of index.counts) countedKeys += count;
+  assert(countedKeys === index.keyCount, `block counts sum to ${countedKeys}, want ${index.keyCount}`);
+  const countsBytes = new Uint8Array(index.counts.buffer, index.counts.byteOffset, index.counts.byteLength);
+  const countsOffset = IDX_HEADER_BYTES + index.blockDataBytes;
+  writeAllSync(fd, { bytes: countsBytes, byteOffset: countsOffset });
+  const footer = encodeTxhashIndexFooter({ keyCount: index.keyCount, blockDataBytes: index.blockDataBytes, countsCrc: idxCrc(countsBytes) });
+  writeAllSync(fd, { bytes: footer, byteOffset: countsOffset + countsBytes.length });
+  return countsOffset + countsBytes.length + footer.length;
+}
+
+/**
+ * Encodes the blocks of a key-ordered stream into `fd` from `byteOffset` on: byte 64 of the index,
+ * or byte 0 of a side file for a later key partition (txindex.md §3.6), appended by the build.
+ */
 export class TxhashIndexEncoder {
   readonly #fd: number;
   readonly #params: TxhashIndexParams;
@@ -71,7 +90,7 @@ export class TxhashIndexEncoder {
   readonly #outBytes = new Uint8Array(OUTPUT_BUFFER_BYTES);
   readonly #outWords = new Uint32Array(this.#outBytes.buffer);
   #outFillWords = 0;
-  #fileOffset = IDX_HEADER_BYTES;
+  #fileOffset: number;
   /** Words [#crcFromWord, #outFillWords) of the buffer belong to the open block, not yet in #blockCrc. */
   #crcFromWord = 0;
   #blockCrc = 0;
@@ -89,9 +108,13 @@ export class TxhashIndexEncoder {
   #encodedKeyCount = 0;
   #blockDataBytes = 0;
 
-  constructor(fd: number, options: { params: TxhashIndexParams; minLedger: number; keyCount: number }) {
+  /** `keyCount`: the keys this encoder will receive (its partition's, or the index's). */
+  constructor(fd: number, options: { params: TxhashIndexParams; minLedger: number; keyCount: number; byteOffset: number }) {
     const { blockBits, upperBits } = options.params;
+    assert(Number.isSafeInteger(options.byteOffset), `encoder offset ${options.byteOffset} is not an integer`);
+    assert(options.byteOffset >= 0, `encoder offset ${options.byteOffset} is negative`);
     this.#fd = fd;
+    this.#fileOffset = options.byteOffset;
     this.#params = options.params;
     this.#minLedger = options.minLedger;
     this.#keyCount = options.keyCount;
@@ -189,26 +212,13 @@ export class TxhashIndexEncoder {
     this.#encodedKeyCount += entryCount;
   }
 
-  /** Closes the last block and writes the counts and the footer. Returns the sizes for the header. */
-  finish(): EncodedBlocks {
+  /** Closes the last block and writes out the buffer. Returns the block bytes and counts. */
+  finishBlocks(): EncodedBlocks {
     this.#flushRun();
     this.#closeBlock();
     this.#flushOutput();
     assert(this.#encodedKeyCount === this.#keyCount, `encoded ${this.#encodedKeyCount} keys, want ${this.#keyCount}`);
-    let countedKeys = 0;
-    for (const count of this.#counts) countedKeys += count;
-    assert(countedKeys === this.#keyCount, `block counts sum to ${countedKeys}, want ${this.#keyCount}`);
-    const countsBytes = new Uint8Array(this.#counts.buffer);
-    writeAllSync(this.#fd, { bytes: countsBytes, byteOffset: this.#fileOffset });
-    this.#fileOffset += countsBytes.length;
-    const footer = encodeTxhashIndexFooter({
-      keyCount: this.#keyCount,
-      blockDataBytes: this.#blockDataBytes,
-      countsCrc: idxCrc(countsBytes),
-    });
-    writeAllSync(this.#fd, { bytes: footer, byteOffset: this.#fileOffset });
-    this.#fileOffset += footer.length;
-    return { blockDataBytes: this.#blockDataBytes, fileBytes: this.#fileOffset };
+    return { blockDataBytes: this.#blockDataBytes, counts: this.#counts };
   }
 
   /** Closes the open block and opens the one holding `quotient`. */

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvariantError } from "../assert.ts";
 import type { LedgerSeq } from "../geometry/chunk.ts";
-import { TxhashIndexEncoder } from "./_txhash_index_encoder.ts";
+import { TxhashIndexEncoder, writeCountsAndFooter } from "./_txhash_index_encoder.ts";
 import { txhashIndexParams } from "./_txhash_index_layout.ts";
 import { TxhashEntries } from "./txhash_entries.ts";
 
@@ -27,7 +27,7 @@ function entriesOf(pairs: [number, number][]): TxhashEntries {
 }
 
 function encoderFor(keyCount: number): TxhashIndexEncoder {
-  return new TxhashIndexEncoder(fd, { params: txhashIndexParams(keyCount), minLedger: 100, keyCount });
+  return new TxhashIndexEncoder(fd, { params: txhashIndexParams(keyCount), minLedger: 100, keyCount, byteOffset: 64 });
 }
 
 test("addBatch() rejects keys that go backwards (the merge's order is an invariant)", () => {
@@ -38,17 +38,23 @@ test("addBatch() rejects a seq below the first ledger", () => {
   expect(() => encoderFor(1).addBatch(entriesOf([[0x80, 99]]))).toThrow(InvariantError);
 });
 
-test("finish() rejects fewer keys than announced", () => {
+test("finishBlocks() rejects fewer keys than announced", () => {
   const encoder = encoderFor(3);
   encoder.addBatch(entriesOf([[0x10, 100], [0x20, 101]]));
-  expect(() => encoder.finish()).toThrow(/encoded 2 keys, want 3/);
+  expect(() => encoder.finishBlocks()).toThrow(/encoded 2 keys, want 3/);
 });
 
-test("finish() reports the block data and file sizes of one block", () => {
+test("finishBlocks() reports the block data size and count of one block; the footer ends the file", () => {
   const encoder = encoderFor(2);
   encoder.addBatch(entriesOf([[0x10, 100], [0x20, 101]]));
   // K = 0, U = 1: entries 2 words, upper ceil((2 + 2) / 32) = 1 word, CRC 1 word.
-  expect(encoder.finish()).toEqual({ blockDataBytes: 16, fileBytes: 64 + 16 + 4 + 32 });
+  const encoded = encoder.finishBlocks();
+  expect(encoded).toEqual({ blockDataBytes: 16, counts: new Uint32Array([2]) });
+  expect(writeCountsAndFooter(fd, { ...encoded, keyCount: 2 })).toBe(64 + 16 + 4 + 32);
+});
+
+test("writeCountsAndFooter() rejects counts that do not sum to the key count", () => {
+  expect(() => writeCountsAndFooter(fd, { counts: new Uint32Array([1, 1]), keyCount: 3, blockDataBytes: 0 })).toThrow(/sum to 2, want 3/);
 });
 
 /** `keyCount` keys in total order over the whole prefix space; every 5th prefix carries 3 keys whose seqs descend. */
@@ -71,9 +77,9 @@ function encodedBytes(batches: TxhashEntries[], keyCount: number): Buffer {
   const path = join(dir, `batches-${batches.length}.idx`);
   const batchFd = openSync(path, "w");
   try {
-    const encoder = new TxhashIndexEncoder(batchFd, { params: txhashIndexParams(keyCount), minLedger: 100, keyCount });
+    const encoder = new TxhashIndexEncoder(batchFd, { params: txhashIndexParams(keyCount), minLedger: 100, keyCount, byteOffset: 64 });
     for (const batch of batches) encoder.addBatch(batch);
-    encoder.finish();
+    writeCountsAndFooter(batchFd, { ...encoder.finishBlocks(), keyCount });
   } finally {
     closeSync(batchFd);
   }

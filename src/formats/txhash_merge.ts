@@ -15,10 +15,15 @@
  * prefix) is not grown; every run is rewound to the range's start and the range is merged with a
  * binary heap instead, which needs one buffered entry per run. Memory is therefore
  * runs × read buffer + 2 × capacity × 20 B, whatever the key distribution.
+ *
+ * Partitioned (`options.partition`, a parallel build's share, txhash_index_partition.ts): only the
+ * ranges inside [keyWord0From, keyWord0End) are merged, each run read between the entry bounds a
+ * binary search found; that claim is re-checked against the bytes (module doc there).
  * @module
  */
 
 import { assert } from "../assert.ts";
+import { CorruptFileError } from "./corrupt_file_error.ts";
 import { TXHASH_KEY_WORDS, TxhashEntries } from "./txhash_entries.ts";
 import { TxhashRunReader, openTxhashRun } from "./txhash_run.ts";
 
@@ -46,7 +51,22 @@ export interface TxhashRunMergeOptions {
    * gather and heap-merges everything (the bench's baseline). Default 2^16.
    */
   rangeEntryCapacity?: number;
+  /** Merge only one key partition (a parallel `.idx` build, txindex.md §3.6); default all keys. */
+  partition?: TxhashMergePartition;
 }
+
+/**
+ * The keys whose word 0 lies in [keyWord0From, keyWord0End): run i holds them at its entries
+ * `runEntryBounds[i]` (found by binary search, `txhash_index_partition.ts`).
+ */
+export interface TxhashMergePartition {
+  keyWord0From: number;
+  keyWord0End: number;
+  runEntryBounds: readonly { firstEntryIndex: number; endEntryIndex: number }[];
+}
+
+/** Key word 0 spans [0, 2^32). */
+const KEY_WORD0_END = 2 ** 32;
 
 /** Opens every run (validating sizes) and returns the merge; call `close()` when done. */
 export function openTxhashRunMerge(runPaths: readonly string[], options: TxhashRunMergeOptions = {}): TxhashRunMerge {
@@ -55,16 +75,29 @@ export function openTxhashRunMerge(runPaths: readonly string[], options: TxhashR
     READ_BUFFER_BYTES_MAX,
     Math.max(READ_BUFFER_BYTES_MIN, Math.floor(READ_BUDGET_BYTES / Math.max(1, runPaths.length))),
   );
+  const partition = options.partition;
+  assert(partition === undefined || partition.runEntryBounds.length === runPaths.length, "a partition names entry bounds for every run");
   const readers: TxhashRunReader[] = [];
   try {
-    for (const path of runPaths) {
-      readers.push(openTxhashRun(path, { bufferBytes, ledgerSeqMin: options.ledgerSeqMin, ledgerSeqMax: options.ledgerSeqMax }));
+    for (let runIndex = 0; runIndex < runPaths.length; runIndex++) {
+      readers.push(
+        openTxhashRun(runPaths[runIndex]!, {
+          bufferBytes,
+          ledgerSeqMin: options.ledgerSeqMin,
+          ledgerSeqMax: options.ledgerSeqMax,
+          entryBounds: partition?.runEntryBounds[runIndex],
+        }),
+      );
     }
   } catch (err) {
     for (const reader of readers) reader.close();
     throw err;
   }
-  return new TxhashRunMerge(readers, { rangeEntryCapacity: options.rangeEntryCapacity ?? RANGE_ENTRY_CAPACITY_DEFAULT });
+  return new TxhashRunMerge(readers, {
+    rangeEntryCapacity: options.rangeEntryCapacity ?? RANGE_ENTRY_CAPACITY_DEFAULT,
+    keyWord0From: partition?.keyWord0From ?? 0,
+    keyWord0End: partition?.keyWord0End ?? KEY_WORD0_END,
+  });
 }
 
 /**
@@ -72,26 +105,36 @@ export function openTxhashRunMerge(runPaths: readonly string[], options: TxhashR
  * reused, so it is valid only until the next one is requested.
  */
 export class TxhashRunMerge {
-  /** Sum of the runs' header counts: exactly the number of entries `batches()` yields. */
+  /** Entries in the runs' bounds (all of them unless partitioned): exactly what `batches()` yields. */
   readonly entryCount: number;
   /** Top key bits that define a gather range. */
   readonly rangeBits: number;
   readonly #readers: TxhashRunReader[];
   readonly #rangeEntryCapacity: number;
+  readonly #keyWord0From: number;
+  readonly #keyWord0End: number;
   #started = false;
 
   /** Use `openTxhashRunMerge`; takes ownership of the readers. */
-  constructor(readers: TxhashRunReader[], options: { rangeEntryCapacity: number }) {
-    const capacity = options.rangeEntryCapacity;
+  constructor(readers: TxhashRunReader[], options: { rangeEntryCapacity: number; keyWord0From: number; keyWord0End: number }) {
+    const { rangeEntryCapacity: capacity, keyWord0From, keyWord0End } = options;
     assert(Number.isInteger(capacity), `range capacity ${capacity} is not an integer`);
     assert(capacity >= 0, `range capacity ${capacity} is negative`);
+    assert(Number.isInteger(keyWord0From), `partition start ${keyWord0From} is not an integer`);
+    assert(keyWord0From >= 0, `partition start ${keyWord0From} is negative`);
+    assert(keyWord0From <= keyWord0End, `partition [${keyWord0From}, ${keyWord0End}) is reversed`);
+    assert(keyWord0End <= KEY_WORD0_END, `partition end ${keyWord0End} exceeds 2^32`);
     this.#readers = readers;
     this.#rangeEntryCapacity = capacity;
+    this.#keyWord0From = keyWord0From;
+    this.#keyWord0End = keyWord0End;
     let entryCount = 0;
-    for (const reader of readers) entryCount += reader.entryCount;
+    for (const reader of readers) entryCount += reader.endEntryIndex - reader.firstEntryIndex;
     assert(Number.isSafeInteger(entryCount), `merged entry count ${entryCount} exceeds 2^53`);
     this.entryCount = entryCount;
-    this.rangeBits = capacity === 0 ? 0 : rangeBitsFor(entryCount, capacity);
+    // Ranges cut the whole key space, so size them by the keys the whole space would hold.
+    const keySpaceShare = Math.max(1, keyWord0End - keyWord0From) / KEY_WORD0_END;
+    this.rangeBits = capacity === 0 ? 0 : rangeBitsFor(Math.ceil(entryCount / keySpaceShare), capacity);
   }
 
   /** Yields every entry of every run in total order, in batches. Single use. */
@@ -102,11 +145,13 @@ export class TxhashRunMerge {
     const range = new TxhashEntries({ initialCapacity: 0, entryCountMax: Math.min(capacity, this.entryCount) });
     const batch = new TxhashEntries({ initialCapacity: 0, entryCountMax: Math.max(HEAP_BATCH_ENTRIES, Math.min(capacity, this.entryCount)) });
     const rangeStarts = new Float64Array(this.#readers.length);
-    const rangeCount = 2 ** this.rangeBits;
     const rangeWidth = 2 ** (32 - this.rangeBits);
+    this.#checkPartitionStarts();
     let yieldedCount = 0;
-    for (let rangeIndex = 0; rangeIndex < rangeCount; rangeIndex++) {
-      const keyWord0End = (rangeIndex + 1) * rangeWidth;
+    // The partition's ranges: the first and last may be cut by its bounds (the readers stop there).
+    const rangeIndexEnd = Math.ceil(this.#keyWord0End / rangeWidth);
+    for (let rangeIndex = Math.floor(this.#keyWord0From / rangeWidth); rangeIndex < rangeIndexEnd; rangeIndex++) {
+      const keyWord0End = Math.min(this.#keyWord0End, (rangeIndex + 1) * rangeWidth);
       for (let runIndex = 0; runIndex < this.#readers.length; runIndex++) {
         rangeStarts[runIndex] = this.#readers[runIndex]!.nextEntryIndex;
       }
@@ -127,7 +172,22 @@ export class TxhashRunMerge {
         yield heapBatch;
       }
     }
+    for (const reader of this.#readers) {
+      if (reader.nextEntryIndex === reader.endEntryIndex) continue;
+      // The binary search put this entry below the partition end, the stream put it above: unsorted.
+      throw new CorruptFileError(reader.path, `entry ${reader.nextEntryIndex} lies beyond its key partition: the run is not sorted`);
+    }
     assert(yieldedCount === this.entryCount, `merge yielded ${yieldedCount} entries, headers say ${this.entryCount}`);
+  }
+
+  /** A partition's runs must start at or above its first key (the binary search's claim, re-read). */
+  #checkPartitionStarts(): void {
+    if (this.#keyWord0From === 0) return;
+    for (const reader of this.#readers) {
+      if (reader.cursor === reader.bufferedCount && reader.refill() === 0) continue;
+      if (reader.keyWords[reader.cursor * TXHASH_KEY_WORDS]! >= this.#keyWord0From) continue;
+      throw new CorruptFileError(reader.path, `entry ${reader.nextEntryIndex} lies before its key partition: the run is not sorted`);
+    }
   }
 
   /** Closes every run. Idempotent. */

@@ -125,6 +125,12 @@ export interface TxhashRunReaderOptions {
   ledgerSeqMin?: number;
   /** Every entry's seq must be ≤ this, else `CorruptFileError` naming the entry. Default 2^32 − 1. */
   ledgerSeqMax?: number;
+  /**
+   * Reads only entries [firstEntryIndex, endEntryIndex) (one key partition of a parallel `.idx`
+   * build, txindex.md §3.6); entry firstEntryIndex − 1 is read once as the predecessor the first
+   * entry's order is checked against. Default: the whole run.
+   */
+  entryBounds?: { firstEntryIndex: number; endEntryIndex: number };
 }
 
 /**
@@ -149,6 +155,10 @@ export class TxhashRunReader {
   readonly ledgerSeqs: Uint32Array;
   /** File entry index of buffer slot 0. */
   bufferEntryIndex = 0;
+  /** The first entry read: 0 unless `entryBounds` names a later one. */
+  readonly firstEntryIndex: number;
+  /** One past the last entry read: `entryCount` unless `entryBounds` names an earlier one. */
+  readonly endEntryIndex: number;
   /** Valid slots in the buffer. */
   bufferedCount = 0;
   /** The next unread slot. */
@@ -177,6 +187,16 @@ export class TxhashRunReader {
     this.keyWords = new Uint32Array(bufferEntries * TXHASH_KEY_WORDS);
     this.ledgerSeqs = new Uint32Array(bufferEntries);
     this.entryCount = this.#readEntryCount();
+    const bounds = options.entryBounds ?? { firstEntryIndex: 0, endEntryIndex: this.entryCount };
+    assert(Number.isSafeInteger(bounds.firstEntryIndex), `run "${this.path}": first entry ${bounds.firstEntryIndex} is not an integer`);
+    assert(bounds.firstEntryIndex >= 0, `run "${this.path}": first entry ${bounds.firstEntryIndex} is negative`);
+    assert(bounds.firstEntryIndex <= bounds.endEntryIndex, `run "${this.path}": entry bounds [${bounds.firstEntryIndex}, ${bounds.endEntryIndex}) are reversed`);
+    assert(bounds.endEntryIndex <= this.entryCount, `run "${this.path}": end entry ${bounds.endEntryIndex} is past its ${this.entryCount} entries`);
+    this.firstEntryIndex = bounds.firstEntryIndex;
+    this.endEntryIndex = bounds.endEntryIndex;
+    this.bufferEntryIndex = bounds.firstEntryIndex;
+    this.#validatedCount = bounds.firstEntryIndex;
+    if (bounds.firstEntryIndex > 0) this.#readPredecessor(bounds.firstEntryIndex - 1);
   }
 
   /** The file index of the next unread entry. */
@@ -190,7 +210,7 @@ export class TxhashRunReader {
    */
   refill(): number {
     const firstEntryIndex = this.nextEntryIndex;
-    const count = Math.min(this.ledgerSeqs.length, this.entryCount - firstEntryIndex);
+    const count = Math.min(this.ledgerSeqs.length, this.endEntryIndex - firstEntryIndex);
     this.bufferEntryIndex = firstEntryIndex;
     this.cursor = 0;
     this.bufferedCount = 0;
@@ -241,6 +261,14 @@ export class TxhashRunReader {
       );
     }
     return entryCount;
+  }
+
+  /** Seeds the order check with entry `entryIndex`, the one before the first entry read. */
+  #readPredecessor(entryIndex: number): void {
+    this.#readEntries(entryIndex, 1);
+    const raw = this.#rawWords;
+    for (let word = 0; word < TXHASH_KEY_WORDS; word++) this.#lastKeyWords[word] = swapBytes32(raw[word]!);
+    this.#lastLedgerSeq = raw[TXHASH_KEY_WORDS]!;
   }
 
   #readEntries(firstEntryIndex: number, count: number): void {

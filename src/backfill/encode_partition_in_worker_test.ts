@@ -1,0 +1,48 @@
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LedgerSeq } from "../geometry/chunk.ts";
+import { randomTxHash, seededRandom, writeRandomRuns, writeRunOf } from "../formats/_txhash_test_runs.ts";
+import { buildTxhashIndex, buildTxhashIndexInParallel } from "../formats/txhash_index_build.ts";
+import { BackfillTaskError } from "./backfill_errors.ts";
+import { encodePartitionInWorker } from "./encode_partition_in_worker.ts";
+
+const FIRST_LEDGER = 2 as LedgerSeq;
+const LAST_LEDGER = (FIRST_LEDGER + 40_000 - 1) as LedgerSeq;
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "partition-worker-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test("a build with partition 1 in a Worker writes the one-core bytes", async () => {
+  const runs = await writeRandomRuns(dir, { runCount: 4, entriesPerRun: 10_000, seed: 51, firstLedger: FIRST_LEDGER, ledgersPerRun: 10_000 });
+  const one = buildTxhashIndex({ runPaths: runs.runPaths, outputPath: join(dir, "one.idx"), minLedger: FIRST_LEDGER, maxLedger: LAST_LEDGER });
+  const two = await buildTxhashIndexInParallel(
+    { runPaths: runs.runPaths, outputPath: join(dir, "two.idx"), minLedger: FIRST_LEDGER, maxLedger: LAST_LEDGER },
+    { partitionCount: 2, encodeElsewhere: encodePartitionInWorker },
+  );
+  expect(two).toEqual(one);
+  expect(readFileSync(join(dir, "two.idx")).equals(readFileSync(join(dir, "one.idx")))).toBe(true);
+});
+
+test("a corrupt run seen by the Worker's partition rejects as a retryable BackfillTaskError naming the run; no file is left", async () => {
+  const random = seededRandom(52);
+  const high = randomTxHash(random);
+  high[0] = 0xff; // partition 1 of 2
+  const low = randomTxHash(random);
+  low[0] = 0x00;
+  const path = await writeRunOf(join(dir, "bad.bin"), [[low, FIRST_LEDGER], [high, LAST_LEDGER + 1]]);
+  const building = buildTxhashIndexInParallel(
+    { runPaths: [path], outputPath: join(dir, "two.idx"), minLedger: FIRST_LEDGER, maxLedger: LAST_LEDGER },
+    { partitionCount: 2, encodeElsewhere: encodePartitionInWorker },
+  );
+  await expect(building).rejects.toThrow(BackfillTaskError);
+  await expect(building).rejects.toThrow(/bad\.bin.*outside index coverage/);
+  expect(readdirSync(dir)).toEqual(["bad.bin"]);
+});

@@ -1,0 +1,31 @@
+/**
+ * Entry point of an index-partition Worker (txindex.md §3.6): spawned by a backfill Worker's index
+ * build (`encode_partition_in_worker.ts`), it merges and encodes ONE key partition of the `.idx`
+ * into a side file the build opened (same process, so the fd is valid here) and answers with
+ * exactly one `done` (the block bytes and counts) or `failed` message.
+ *
+ * `bun build --compile` must list this file as an extra entrypoint (the Makefile's `build:` line).
+ * @module
+ */
+
+import { assert } from "../assert.ts";
+import { encodeTxhashIndexPartition } from "../formats/txhash_index_partition.ts";
+import { serializeError } from "../serialized_error.ts";
+import { type FromPartitionWorker, type ToPartitionWorker } from "./encode_partition_in_worker.ts";
+
+declare const self: Worker;
+
+let taskStarted = false;
+
+self.onmessage = (event: MessageEvent<ToPartitionWorker>): void => {
+  assert(!taskStarted, "an index-partition Worker encodes one partition");
+  taskStarted = true;
+  let reply: FromPartitionWorker;
+  try {
+    const { blockDataBytes, counts } = encodeTxhashIndexPartition(event.data.task, { fd: event.data.sideFd, byteOffset: 0 });
+    reply = { kind: "done", blockDataBytes, counts };
+  } catch (error) {
+    reply = { kind: "failed", error: serializeError(error) };
+  }
+  self.postMessage(reply);
+};
