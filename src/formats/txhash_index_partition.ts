@@ -24,6 +24,9 @@ import { TXHASH_RUN_ENTRY_BYTES, TXHASH_RUN_HEADER_BYTES, openTxhashRun } from "
 /** Partitions of one build: 2 on the target's 2 cores; the bound keeps the plan's arrays small. */
 export const TXHASH_INDEX_PARTITIONS_MAX = 64;
 
+/** Key word 0 spans [0, 2^32). */
+const KEY_WORD0_END = 2 ** 32;
+
 assert(IDX_BLOCK_BITS_MAX < 32, "a block boundary must be a key word 0 boundary");
 
 /** One partition's share of a build; plain data, so it can be posted to a Worker. */
@@ -159,6 +162,9 @@ function firstEntryAtOrAbove(
   search: { word: Uint8Array; words: Uint32Array; low: number; high: number; keyWord0: number },
 ): number {
   let { low, high } = search;
+  // The key space's own ends need no read (the one-core build's only boundaries).
+  if (search.keyWord0 === 0) return low;
+  if (search.keyWord0 === KEY_WORD0_END) return high;
   // Bounded: the interval halves every pass.
   while (low < high) {
     const middle = Math.floor((low + high) / 2);
