@@ -22,7 +22,8 @@
  * @module
  */
 
-import { closeSync, fsyncSync, openSync, readSync, rmSync, unlinkSync } from "node:fs";
+import { closeSync, constants, fsyncSync, openSync, readSync, rmSync, unlinkSync } from "node:fs";
+import { dirname } from "node:path";
 import { assert } from "../assert.ts";
 import { errnoCode } from "../errors.ts";
 import type { LedgerSeq } from "../geometry/chunk.ts";
@@ -122,12 +123,26 @@ function checkLedgerRange(options: TxhashIndexBuildOptions): void {
   assert(maxLedger - minLedger <= IDX_PAYLOAD_MAX, `index ledger range [${minLedger}, ${maxLedger}] overflows the payload`);
 }
 
-/** A read-write file with no name: created at `path` (a leftover of that name replaced) and unlinked. */
+/**
+ * A read-write file with no name in `path`'s directory. Linux's O_TMPFILE creates it nameless, so
+ * no crash can leave it behind as debris; where the filesystem lacks it, the file is created at
+ * `path` (a leftover of that name replaced) and unlinked at once.
+ */
 function openUnlinked(path: string): number {
+  try {
+    return openSync(dirname(path), O_TMPFILE | constants.O_RDWR, 0o600);
+  } catch (err) {
+    if (!TMPFILE_UNSUPPORTED.has(errnoCode(err) ?? "")) throw err;
+  }
   const fd = openSync(path, "w+");
   unlinkSync(path);
   return fd;
 }
+
+/** O_TMPFILE (`open(2)`): __O_TMPFILE (0o20000000 on Linux's generic, x86-64 and arm64 ABIs) | O_DIRECTORY. */
+const O_TMPFILE = 0o20000000 | constants.O_DIRECTORY;
+/** What `open(2)` returns where O_TMPFILE is not supported (kernel or filesystem). */
+const TMPFILE_UNSUPPORTED: ReadonlySet<string> = new Set(["EOPNOTSUPP", "EISDIR", "EINVAL", "ENOTSUP"]);
 
 /**
  * Runs `encode` on the output's fd (opened here unless `openFd` is given), then fsyncs and closes it;

@@ -114,3 +114,18 @@ test("a seq outside the coverage in the second partition fails the parallel buil
   await expect(buildInPartitions([path], 2)).rejects.toThrow(/bad\.bin.*outside index coverage/);
   expect(readdirSync(dir)).toEqual(["bad.bin"]);
 });
+
+test("a side file has no name in the output's directory while its partition is encoded, so no crash leaves it behind", async () => {
+  const runs = await writeRandomRuns(dir, { runCount: 2, entriesPerRun: 2_000, seed: 43, firstLedger: FIRST_LEDGER, ledgersPerRun: 10_000 });
+  const options: TxhashIndexBuildOptions = { runPaths: runs.runPaths, outputPath: join(dir, "named.idx"), minLedger: FIRST_LEDGER, maxLedger: LAST_LEDGER };
+  const namesWhileEncoding: string[][] = [];
+  await buildTxhashIndexInParallel(options, {
+    partitionCount: 3,
+    encodeElsewhere: async (task, sideFd) => {
+      namesWhileEncoding.push(readdirSync(dir).filter((name) => name.startsWith("named.idx")));
+      return encodeTxhashIndexPartition(task, { fd: sideFd, byteOffset: 0 });
+    },
+  });
+  expect(namesWhileEncoding).toEqual([["named.idx"], ["named.idx"]]);
+  expect(readdirSync(dir).filter((name) => name.startsWith("named.idx"))).toEqual(["named.idx"]);
+});
