@@ -39,6 +39,7 @@ const PROBE_COUNT = 100_000;
 const DENSE_CHUNK_ENTRIES = 3_000_000;
 const READ_BUFFER_BYTES = 1 << 20;
 const ATTEMPTS = 2;
+const LOOKUP_QUANTILES = [0.5, 0.99] as const;
 
 function report(name: string, figure: { value: number; floor: number; unit: string; digits?: number }): void {
   const digits = figure.digits ?? 1;
@@ -119,22 +120,30 @@ function benchLookups(indexPath: string, runPaths: string[]): void {
   }
   while (probes.length < PROBE_COUNT) probes.push(randomTxHash(random));
   let candidates = 0;
-  const lookupMicros = timedEach(PROBE_COUNT, (probe) => {
-    candidates += reader.lookup(probes[probe]!).length;
-  });
   const meanBlockBytes = Math.round((reader.byteCount - 4 * 2 ** reader.blockBits) / 2 ** reader.blockBits);
-  reader.close();
   const fd = openSync(indexPath, "r");
   const block = new Uint8Array(meanBlockBytes);
-  const readMicros = timedEach(PROBE_COUNT, () => {
-    readSync(fd, block, 0, block.length, 64 + 4 * (random() % ((reader.byteCount - 2 * meanBlockBytes) / 4)));
-  });
-  closeSync(fd);
-  if (candidates < PROBE_COUNT / 2) throw new Error(`bench: only ${candidates} candidates for ${PROBE_COUNT / 2} members`);
-  for (const quantile of [0.5, 0.99]) {
-    const name = `txhash_index_lookup_p${Math.round(quantile * 100)}`;
-    report(name, { value: quantileOf(lookupMicros, quantile), floor: quantileOf(readMicros, quantile), unit: "us/probe", digits: 2 });
+  // Lookup and read passes alternate; each quantile is the best pass's (the machine is shared).
+  const best = { lookup: [Infinity, Infinity], read: [Infinity, Infinity] };
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const lookupMicros = timedEach(PROBE_COUNT, (probe) => {
+      candidates += reader.lookup(probes[probe]!).length;
+    });
+    const readMicros = timedEach(PROBE_COUNT, () => {
+      readSync(fd, block, 0, block.length, 64 + 4 * (random() % ((reader.byteCount - 2 * meanBlockBytes) / 4)));
+    });
+    LOOKUP_QUANTILES.forEach((quantile, index) => {
+      best.lookup[index] = Math.min(best.lookup[index]!, quantileOf(lookupMicros, quantile));
+      best.read[index] = Math.min(best.read[index]!, quantileOf(readMicros, quantile));
+    });
   }
+  closeSync(fd);
+  reader.close();
+  if (candidates < (ATTEMPTS * PROBE_COUNT) / 2) throw new Error(`bench: only ${candidates} candidates for ${(ATTEMPTS * PROBE_COUNT) / 2} members`);
+  LOOKUP_QUANTILES.forEach((quantile, index) => {
+    const name = `txhash_index_lookup_p${Math.round(quantile * 100)}`;
+    report(name, { value: best.lookup[index]!, floor: best.read[index]!, unit: "us/probe", digits: 2 });
+  });
 }
 
 /** Runs `step(0..count-1)`, timing each call alone: microseconds per call, sorted ascending. */
