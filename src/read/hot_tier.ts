@@ -151,11 +151,7 @@ function openReadyHotDb(dir: string, chunkId: ChunkId): HotChunkDb {
     return openRacingWriterSync(() => openHotChunkDbReadOnly(dir, { chunkId }));
   } catch (err) {
     if (!(err instanceof HotDbOpenError) || !(err.cause instanceof RocksDbError) || !err.cause.detail.includes(NO_SUCH_FILE)) throw err;
-    throw new ReadyHotDbMissingError(
-      `Cannot read the hot DB "${dir}": "${hotKey(chunkId)}" is ready but its files are missing (${err.cause.detail}); unless a ` +
-        "running daemon discarded it after the catalog was read, the hot volume lost them: run fullhistory audit",
-      { cause: err },
-    );
+    throw readyHotDbMissing({ dir, chunkId }, { gone: `its files are missing (${err.cause.detail})`, cause: err });
   }
 }
 
@@ -174,10 +170,15 @@ function requireDirectory(dir: string, chunkId: ChunkId): void {
         cause: err,
       });
     }
-    throw new ReadyHotDbMissingError(
-      `Cannot read the hot DB "${dir}": "${hotKey(chunkId)}" is ready but the directory is missing; unless a ` +
-        "running daemon discarded it after the catalog was read, the hot volume lost it: run fullhistory audit",
-      { cause: err },
-    );
+    throw readyHotDbMissing({ dir, chunkId }, { gone: "the directory is missing", cause: err });
   }
+}
+
+/** A ready key whose data is `gone` (the directory, or files in it): retired since the snapshot, or lost. */
+function readyHotDbMissing(db: { dir: string; chunkId: ChunkId }, context: { gone: string; cause: unknown }): ReadyHotDbMissingError {
+  return new ReadyHotDbMissingError(
+    `Cannot read the hot DB "${db.dir}": "${hotKey(db.chunkId)}" is ready but ${context.gone}; unless a running daemon ` +
+      "discarded it after the catalog was read, the hot volume lost it: run fullhistory audit",
+    { cause: context.cause },
+  );
 }
