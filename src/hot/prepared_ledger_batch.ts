@@ -31,6 +31,7 @@ import { WRITE_BATCH_HEADER_BYTES } from "../../ffi/rocksdb.ts";
 import { assert, InvariantError } from "../assert.ts";
 import { EVENT_PAYLOAD_HEADER_BYTES, encodeEventPayloadInto } from "../formats/event_payload.ts";
 import { type EventInput } from "../formats/events_segment_writer.ts";
+import { varintBytes, writeVarint } from "../formats/posting_list.ts";
 import { zstdEncode } from "../formats/zstd_codec.ts";
 import { chunkOfLedger, type LedgerSeq } from "../geometry/chunk.ts";
 import { walkLedger } from "../xdr/walk_ledger.ts";
@@ -200,14 +201,7 @@ function batchSize(parts: {
 }
 
 function recordBytes(cfId: number, keyBytes: number, valueBytes: number): number {
-  return 1 + varint32Bytes(cfId) + varint32Bytes(keyBytes) + keyBytes + varint32Bytes(valueBytes) + valueBytes;
-}
-
-/** LEB128 length of `value`: 7 bits per byte. */
-function varint32Bytes(value: number): number {
-  let byteCount = 1;
-  for (let rest = value >>> 7; rest > 0; rest >>>= 7) byteCount++;
-  return byteCount;
+  return 1 + varintBytes(cfId) + varintBytes(keyBytes) + keyBytes + varintBytes(valueBytes) + valueBytes;
 }
 
 function u32Bytes(value: number): Uint8Array {
@@ -252,7 +246,7 @@ function skip(reader: RepReader, byteCount: number): number {
   return start;
 }
 
-/** Appends records into a buffer of exactly the derived size (a record past it is a bug). */
+/** Appends records into a buffer of exactly the derived size (a record past it is a bug); a `ByteCursor` for `writeVarint`. */
 class RepWriter {
   readonly bytes: Uint8Array<ArrayBuffer>;
   byteOffset = WRITE_BATCH_HEADER_BYTES; // the sequence stays 0: RocksDB assigns it at write
@@ -271,11 +265,11 @@ class RepWriter {
     const end = this.byteOffset + recordBytes(cfId, key.length, valueBytes);
     assert(end <= this.bytes.length, "prepared batch: a record past the derived size"); // constant: per-put path
     this.bytes[this.byteOffset++] = TAG_COLUMN_FAMILY_VALUE;
-    this.#varint32(cfId);
-    this.#varint32(key.length);
+    writeVarint(cfId, this);
+    writeVarint(key.length, this);
     this.bytes.set(key, this.byteOffset);
     this.byteOffset += key.length;
-    this.#varint32(valueBytes);
+    writeVarint(valueBytes, this);
     const valueOffset = this.byteOffset;
     this.byteOffset = end;
     this.putCount++;
@@ -284,14 +278,5 @@ class RepWriter {
 
   writeCount(): void {
     new DataView(this.bytes.buffer).setUint32(COUNT_BYTE_OFFSET, this.putCount, true);
-  }
-
-  #varint32(value: number): void {
-    let rest = value;
-    while (rest >= 0x80) {
-      this.bytes[this.byteOffset++] = (rest & 0x7f) | 0x80;
-      rest >>>= 7;
-    }
-    this.bytes[this.byteOffset++] = rest;
   }
 }
