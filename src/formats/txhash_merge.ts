@@ -6,15 +6,19 @@
  * Strategy: the range-partitioned gather of txindex.md §3.6. The key space is cut into 2^rangeBits
  * prefix ranges sized so one range holds about half of `rangeEntryCapacity` entries (tx hashes are
  * SHA-256, so ranges are balanced). Because every run is sorted, its entries of one range are
- * contiguous: for each range we copy each run's slice (a binary search and a bulk copy per run
- * buffer), sort the range in memory (`TxhashEntries.sortInto`) and emit it. Every run is still
- * read once, sequentially. This replaces log2(k) heap steps per key with a few array passes and
- * measured about 2× a binary heap in Bun (docs/formats.md, bench/txhash_index_bench.ts).
+ * contiguous: for each range we find each run's slice in its read buffer (a binary search; a
+ * slice that reaches the buffer's end is completed by a refill that keeps the unread entries),
+ * then count-sort all slices straight from the raw buffers into the batch
+ * (`TxhashEntries.gatherSorted`: no decoded copy of the runs, no unsorted copy of the range) and
+ * emit it. Every run is still read once, sequentially. This replaces log2(k) heap steps per key
+ * with a few array passes and measured about 2× a binary heap in Bun (docs/formats.md,
+ * bench/txhash_index_bench.ts).
  *
  * Bound under skew: a range that would overflow `rangeEntryCapacity` (keys ground into one
- * prefix) is not grown; every run is rewound to the range's start and the range is merged with a
- * binary heap instead, which needs one buffered entry per run. Memory is therefore
- * runs × read buffer + 2 × capacity × 20 B, whatever the key distribution.
+ * prefix), or a run's slice that would not fit its read buffer, is not grown; nothing of the range
+ * has been consumed, so the range is merged with a binary heap instead, which needs one buffered
+ * entry per run. Memory is therefore runs × read buffer + capacity × 24 B, whatever the key
+ * distribution.
  *
  * Partitioned (`options.partition`, a parallel build's share, txhash_index_partition.ts): only the
  * ranges inside [keyWord0From, keyWord0End) are merged, each run read between the entry bounds a
@@ -24,16 +28,16 @@
 
 import { assert } from "../assert.ts";
 import { CorruptFileError } from "./corrupt_file_error.ts";
-import { TXHASH_KEY_WORDS, TxhashEntries } from "./txhash_entries.ts";
+import { TXHASH_KEY_WORDS, TXHASH_RUN_ENTRY_WORDS, TxhashEntries, type TxhashRunSlices, swapBytes32 } from "./txhash_entries.ts";
 import { TxhashRunReader, openTxhashRun } from "./txhash_run.ts";
 
-/** Default range buffer: 2^16 entries (2 × 1.25 MiB with the sorted copy; an average range of half that stays in L2/L3 while it is scattered: 2^16 merged 20M keys at 22–23 M keys/s against 16–20 for 2^18 and 18 for 2^15). */
+/** Default range bound: 2^16 entries (a 1.25 MiB batch; an average range of half that stays in L2/L3 while it is sorted: 2^16 merged 20M keys at 22–23 M keys/s against 16–20 for 2^18 and 18 for 2^15). */
 const RANGE_ENTRY_CAPACITY_DEFAULT = 1 << 16;
 /** Entries per batch emitted by the heap fallback. */
 const HEAP_BATCH_ENTRIES = 1 << 16;
 /**
  * Run read buffers share this budget (each at least READ_BUFFER_BYTES_MIN: 16 KiB for 1000 runs;
- * reference: 128 KiB per file). Small, so a run's decoded entries are still in cache when a later
+ * reference: 128 KiB per file). Small, so a run's buffered entries are still in cache when a later
  * range gathers them: 4 MiB merged 100 runs 10–15% faster than 64 MiB (docs/formats.md).
  */
 const READ_BUDGET_BYTES = 4 << 20;
@@ -90,6 +94,7 @@ export function openTxhashRunMerge(runPaths: readonly string[], options: TxhashR
           ledgerSeqMin: options.ledgerSeqMin,
           ledgerSeqMax: options.ledgerSeqMax,
           entryBounds: partition?.runEntryBounds[runIndex],
+          columns: false,
         }),
       );
     }
@@ -146,9 +151,12 @@ export class TxhashRunMerge {
     assert(!this.#started, "a run merge is consumed once");
     this.#started = true;
     const capacity = this.#rangeEntryCapacity;
-    const range = new TxhashEntries({ initialCapacity: 0, entryCountMax: Math.min(capacity, this.entryCount) });
     const batch = new TxhashEntries({ initialCapacity: 0, entryCountMax: Math.max(HEAP_BATCH_ENTRIES, Math.min(capacity, this.entryCount)) });
-    const rangeStarts = new Float64Array(this.#readers.length);
+    const slices: TxhashRunSlices = {
+      rawWords: this.#readers.map((reader) => reader.rawWords),
+      from: new Uint32Array(this.#readers.length),
+      to: new Uint32Array(this.#readers.length),
+    };
     const rangeWidth = 2 ** (32 - this.rangeBits);
     this.#checkPartitionStarts();
     let yieldedCount = 0;
@@ -156,21 +164,15 @@ export class TxhashRunMerge {
     const rangeIndexEnd = Math.ceil(this.#keyWord0End / rangeWidth);
     for (let rangeIndex = Math.floor(this.#keyWord0From / rangeWidth); rangeIndex < rangeIndexEnd; rangeIndex++) {
       const keyWord0End = Math.min(this.#keyWord0End, (rangeIndex + 1) * rangeWidth);
-      for (let runIndex = 0; runIndex < this.#readers.length; runIndex++) {
-        rangeStarts[runIndex] = this.#readers[runIndex]!.nextEntryIndex;
-      }
-      range.clear();
-      if (capacity > 0 && this.#gatherRange(range, keyWord0End)) {
-        if (range.entryCount === 0) continue;
-        range.sortInto(batch, this.rangeBits);
+      if (capacity > 0 && this.#findSlices(slices, keyWord0End)) {
+        batch.gatherSorted(slices, this.rangeBits);
+        for (let runIndex = 0; runIndex < this.#readers.length; runIndex++) this.#readers[runIndex]!.cursor = slices.to[runIndex]!;
+        if (batch.entryCount === 0) continue;
         yieldedCount += batch.entryCount;
         yield batch;
         continue;
       }
-      // Overflow (skewed keys) or no gather: rewind this range and heap-merge it.
-      for (let runIndex = 0; runIndex < this.#readers.length; runIndex++) {
-        this.#readers[runIndex]!.seek(rangeStarts[runIndex]!);
-      }
+      // Overflow (skewed keys) or no gather: nothing of this range was consumed; heap-merge it.
       for (const heapBatch of this.#heapMergeRange(batch, keyWord0End)) {
         yieldedCount += heapBatch.entryCount;
         yield heapBatch;
@@ -189,7 +191,7 @@ export class TxhashRunMerge {
     if (this.#keyWord0From === 0) return;
     for (const reader of this.#readers) {
       if (reader.cursor === reader.bufferedCount && reader.refill() === 0) continue;
-      if (reader.keyWords[reader.cursor * TXHASH_KEY_WORDS]! >= this.#keyWord0From) continue;
+      if (keyWord0At(reader, reader.cursor) >= this.#keyWord0From) continue;
       throw new CorruptFileError(reader.path, `entry ${reader.nextEntryIndex} lies before its key partition: the run is not sorted`);
     }
   }
@@ -200,20 +202,26 @@ export class TxhashRunMerge {
   }
 
   /**
-   * Appends every run's entries with key word 0 below `keyWord0End` to `range`. False when they
-   * do not fit its capacity (the caller rewinds and heap-merges the range).
+   * Sets each run's slice of the range below `keyWord0End`: buffer slots [cursor, to). False when
+   * they do not fit: more than the range capacity in all, or a run's slice larger than its buffer
+   * (the caller heap-merges the range; no reader's cursor moved).
    */
-  #gatherRange(range: TxhashEntries, keyWord0End: number): boolean {
-    for (const reader of this.#readers) {
-      // Bounded: each pass consumes a non-empty buffer or ends the run or the range.
-      for (;;) {
-        if (reader.cursor === reader.bufferedCount && reader.refill() === 0) break;
-        const end = firstSlotAtOrAbove(reader, keyWord0End);
-        if (range.entryCount + (end - reader.cursor) > range.entryCountMax) return false;
-        range.appendColumns(reader, { from: reader.cursor, to: end });
-        reader.cursor = end;
-        if (end < reader.bufferedCount) break;
+  #findSlices(slices: TxhashRunSlices, keyWord0End: number): boolean {
+    let entryCount = 0;
+    for (let runIndex = 0; runIndex < this.#readers.length; runIndex++) {
+      const reader = this.#readers[runIndex]!;
+      if (reader.cursor === reader.bufferedCount) reader.refill();
+      let end = firstSlotAtOrAbove(reader, keyWord0End);
+      if (end === reader.bufferedCount && !bufferHoldsRunEnd(reader) && reader.cursor > 0) {
+        // The slice reaches the buffer's end and goes on: the refill keeps it and reads after it.
+        reader.refill();
+        end = firstSlotAtOrAbove(reader, keyWord0End);
       }
+      if (end === reader.bufferedCount && !bufferHoldsRunEnd(reader)) return false; // the slice outgrows the buffer
+      slices.from[runIndex] = reader.cursor;
+      slices.to[runIndex] = end;
+      entryCount += end - reader.cursor;
+      if (entryCount > this.#rangeEntryCapacity) return false;
     }
     return true;
   }
@@ -231,7 +239,7 @@ export class TxhashRunMerge {
     const batchEntriesMax = Math.min(batch.entryCountMax, HEAP_BATCH_ENTRIES);
     while (heapSize > 0) {
       const reader = readers[heap[0]!]!;
-      batch.appendEntry(reader, reader.cursor);
+      batch.appendRunEntry(reader.rawWords, reader.cursor);
       reader.cursor += 1;
       if (!hasEntryBelow(reader, keyWord0End)) heap[0] = heap[--heapSize]!;
       siftDown(readers, { heap, heapSize, node: 0 });
@@ -253,34 +261,44 @@ function rangeBitsFor(entryCount: number, capacity: number): number {
 
 /** The first buffered slot at or after the cursor whose key word 0 is ≥ `keyWord0End`. */
 function firstSlotAtOrAbove(reader: TxhashRunReader, keyWord0End: number): number {
-  const keyWords = reader.keyWords;
   let low = reader.cursor;
   let high = reader.bufferedCount;
-  if (high > low && keyWords[(high - 1) * TXHASH_KEY_WORDS]! < keyWord0End) return high;
+  if (high > low && keyWord0At(reader, high - 1) < keyWord0End) return high;
+  // Bounded: the interval halves every pass.
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (keyWords[middle * TXHASH_KEY_WORDS]! < keyWord0End) low = middle + 1;
+    if (keyWord0At(reader, middle) < keyWord0End) low = middle + 1;
     else high = middle;
   }
   return low;
 }
 
+/** True when the reader's buffer reaches the end of its entries. */
+function bufferHoldsRunEnd(reader: TxhashRunReader): boolean {
+  return reader.bufferEntryIndex + reader.bufferedCount === reader.endEntryIndex;
+}
+
 /** Buffers the reader's next entry if needed; true when it exists and lies below the range end. */
 function hasEntryBelow(reader: TxhashRunReader, keyWord0End: number): boolean {
   if (reader.cursor === reader.bufferedCount && reader.refill() === 0) return false;
-  return reader.keyWords[reader.cursor * TXHASH_KEY_WORDS]! < keyWord0End;
+  return keyWord0At(reader, reader.cursor) < keyWord0End;
+}
+
+/** Key word 0 (big-endian) of the buffered entry at `slot`. */
+function keyWord0At(reader: TxhashRunReader, slot: number): number {
+  return swapBytes32(reader.rawWords[slot * TXHASH_RUN_ENTRY_WORDS]!);
 }
 
 /** Order of the current entries of two runs: key, then seq. */
 function compareHeads(a: TxhashRunReader, b: TxhashRunReader): number {
-  const wordA = a.cursor * TXHASH_KEY_WORDS;
-  const wordB = b.cursor * TXHASH_KEY_WORDS;
+  const wordA = a.cursor * TXHASH_RUN_ENTRY_WORDS;
+  const wordB = b.cursor * TXHASH_RUN_ENTRY_WORDS;
   for (let word = 0; word < TXHASH_KEY_WORDS; word++) {
-    const x = a.keyWords[wordA + word]!;
-    const y = b.keyWords[wordB + word]!;
+    const x = swapBytes32(a.rawWords[wordA + word]!);
+    const y = swapBytes32(b.rawWords[wordB + word]!);
     if (x !== y) return x - y;
   }
-  return a.ledgerSeqs[a.cursor]! - b.ledgerSeqs[b.cursor]!;
+  return a.rawWords[wordA + TXHASH_KEY_WORDS]! - b.rawWords[wordB + TXHASH_KEY_WORDS]!;
 }
 
 function siftDown(readers: TxhashRunReader[], at: { heap: Int32Array; heapSize: number; node: number }): void {

@@ -97,6 +97,20 @@ test("a range overflowing the gather buffer under skew is heap-merged in order",
   expect(merged(paths, { rangeEntryCapacity: 2_000 })).toEqual(expected.sort());
 });
 
+test("260 runs (16 KiB read buffers): slices across a buffer's end and one larger than its buffer merge in order", async () => {
+  const runs = await writeRandomRuns(dir, { runCount: 260, entriesPerRun: 1_000, seed: 25, firstLedger: 2, ledgersPerRun: 10 });
+  const random = seededRandom(26);
+  const skewed: [Uint8Array, number][] = [];
+  for (let i = 0; i < 2_000; i++) {
+    const hash = randomTxHash(random);
+    hash.fill(0x33, 0, 2); // 2,000 keys in one range: more than the run's 819-entry buffer
+    skewed.push([hash, 7]);
+  }
+  const skewedPath = await writeRun("skewed.bin", skewed);
+  const expected = [...allEntryStrings(runs), ...skewed.map(([hash, ledgerSeq]) => entryString(hash, ledgerSeq))].sort();
+  expect(merged([...runs.runPaths, skewedPath])).toEqual(expected);
+});
+
 test("entryCount is the sum of the run headers, and no runs merge to nothing", async () => {
   const runs = await writeRandomRuns(dir, { runCount: 3, entriesPerRun: 10, seed: 25, firstLedger: 2, ledgersPerRun: 10 });
   const merge = openTxhashRunMerge(runs.runPaths);

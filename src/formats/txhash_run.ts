@@ -20,7 +20,7 @@ import { errnoCode } from "../errors.ts";
 import { LEDGER_SEQ_MAX } from "../geometry/chunk.ts";
 import { type ReadFile, openAndAdopt } from "./_txhash_read_file.ts";
 import { CorruptFileError } from "./corrupt_file_error.ts";
-import { TXHASH_KEY_BYTES, TXHASH_KEY_WORDS, TxhashEntries, swapBytes32 } from "./txhash_entries.ts";
+import { TXHASH_KEY_BYTES, TXHASH_KEY_WORDS, TXHASH_RUN_ENTRY_WORDS, TxhashEntries, swapBytes32 } from "./txhash_entries.ts";
 import { TxhashWriteError } from "./txhash_write_error.ts";
 
 /** The u64 LE entry count at the start of a run. */
@@ -31,10 +31,9 @@ export const TXHASH_RUN_ENTRY_BYTES = TXHASH_KEY_BYTES + 4;
 const WRITE_BUFFER_BYTES = 1 << 20;
 /** The reader's default buffer: 3276 entries. The merge sizes it from its memory budget. */
 const READ_BUFFER_BYTES_DEFAULT = 64 * 1024;
-const ENTRY_WORDS = TXHASH_RUN_ENTRY_BYTES / 4;
 const HEADER_WORDS = TXHASH_RUN_HEADER_BYTES / 4;
 
-assert(TXHASH_RUN_ENTRY_BYTES % 4 === 0, "run entries must be whole u32 words (aligned views)");
+assert(TXHASH_RUN_ENTRY_BYTES === 4 * TXHASH_RUN_ENTRY_WORDS, "run entries must be whole u32 words (aligned views)");
 assert(TXHASH_RUN_HEADER_BYTES % 4 === 0, "the run header must be whole u32 words (aligned views)");
 assert(new Uint8Array(new Uint32Array([1]).buffer)[0] === 1, "u32 views must be little-endian like the file");
 
@@ -93,7 +92,7 @@ async function writeSortedEntries(handle: FileHandle, run: { path: string; sorte
     if (entryIndex > 0 && sorted.compare(entryIndex - 1, entryIndex) > 0) {
       throw new InvariantError(`run entry ${entryIndex} of "${path}" is out of order`);
     }
-    if (fillWords + ENTRY_WORDS > words.length) {
+    if (fillWords + TXHASH_RUN_ENTRY_WORDS > words.length) {
       await writeAll(handle, bytes.subarray(0, fillWords * 4));
       fillWords = 0;
     }
@@ -103,7 +102,7 @@ async function writeSortedEntries(handle: FileHandle, run: { path: string; sorte
     words[fillWords + 2] = swapBytes32(keyWords[keyWordIndex + 2]!);
     words[fillWords + 3] = swapBytes32(keyWords[keyWordIndex + 3]!);
     words[fillWords + 4] = ledgerSeqs[entryIndex]!;
-    fillWords += ENTRY_WORDS;
+    fillWords += TXHASH_RUN_ENTRY_WORDS;
   }
   await writeAll(handle, bytes.subarray(0, fillWords * 4));
 }
@@ -131,6 +130,11 @@ export interface TxhashRunReaderOptions {
    * entry's order is checked against. Default: the whole run.
    */
   entryBounds?: { firstEntryIndex: number; endEntryIndex: number };
+  /**
+   * Also decode the buffer into `keyWords`/`ledgerSeqs` (big-endian key words). Default true; the
+   * merge reads `rawWords` instead and passes false, saving a copy of every entry.
+   */
+  columns?: boolean;
 }
 
 /**
@@ -142,16 +146,19 @@ export function openTxhashRun(path: string, options: TxhashRunReaderOptions = {}
 }
 
 /**
- * A sequential reader over one run with a bounded buffer. `keyWords`/`ledgerSeqs` hold the
- * buffered entries (big-endian key words, as in `TxhashEntries`); slots [cursor, bufferedCount)
- * are unread. The merge advances `cursor` itself and calls `refill()` when the buffer is spent.
+ * A sequential reader over one run with a bounded buffer. `rawWords` holds the buffered entries as
+ * the file has them (`TXHASH_RUN_ENTRY_WORDS` per entry), each validated as it was read; slots
+ * [cursor, bufferedCount) are unread. The caller advances `cursor` itself and calls `refill()`,
+ * which keeps the unread slots, so a key range of a run can be gathered from one buffer.
  */
 export class TxhashRunReader {
   readonly path: string;
   readonly entryCount: number;
-  /** Key words of buffered entry j at [4j, 4j + 4), big-endian. */
+  /** Buffered entry j at words [5j, 5j + 5), as in the file: key bytes loaded as u32 LE, then the seq. */
+  readonly rawWords: Uint32Array;
+  /** With `columns`: key words of buffered entry j at [4j, 4j + 4), big-endian; else empty. */
   readonly keyWords: Uint32Array;
-  /** Ledger seq of buffered entry j. */
+  /** With `columns`: ledger seq of buffered entry j; else empty. */
   readonly ledgerSeqs: Uint32Array;
   /** File entry index of buffer slot 0. */
   bufferEntryIndex = 0;
@@ -165,12 +172,11 @@ export class TxhashRunReader {
   cursor = 0;
   readonly #file: ReadFile;
   readonly #raw: Uint8Array;
-  readonly #rawWords: Uint32Array;
+  readonly #bufferEntries: number;
+  readonly #columns: boolean;
   readonly #ledgerSeqMin: number;
   readonly #ledgerSeqMax: number;
-  /** Entries [0, validatedCount) were checked for order and seq range. */
-  #validatedCount = 0;
-  /** The last validated entry, the predecessor of the next buffer's first entry. */
+  /** The last entry read (big-endian key words, seq): the predecessor of the next one read. */
   readonly #lastKeyWords = new Uint32Array(TXHASH_KEY_WORDS);
   #lastLedgerSeq = 0;
 
@@ -182,10 +188,13 @@ export class TxhashRunReader {
     this.#ledgerSeqMax = options.ledgerSeqMax ?? LEDGER_SEQ_MAX;
     assert(this.#ledgerSeqMin <= this.#ledgerSeqMax, `ledger range [${this.#ledgerSeqMin}, ${this.#ledgerSeqMax}] is reversed`);
     const bufferEntries = Math.max(1, Math.floor((options.bufferBytes ?? READ_BUFFER_BYTES_DEFAULT) / TXHASH_RUN_ENTRY_BYTES));
+    this.#bufferEntries = bufferEntries;
     this.#raw = new Uint8Array(bufferEntries * TXHASH_RUN_ENTRY_BYTES);
-    this.#rawWords = new Uint32Array(this.#raw.buffer);
-    this.keyWords = new Uint32Array(bufferEntries * TXHASH_KEY_WORDS);
-    this.ledgerSeqs = new Uint32Array(bufferEntries);
+    this.rawWords = new Uint32Array(this.#raw.buffer);
+    this.#columns = options.columns ?? true;
+    const columnEntries = this.#columns ? bufferEntries : 0;
+    this.keyWords = new Uint32Array(columnEntries * TXHASH_KEY_WORDS);
+    this.ledgerSeqs = new Uint32Array(columnEntries);
     this.entryCount = this.#readEntryCount();
     const bounds = options.entryBounds ?? { firstEntryIndex: 0, endEntryIndex: this.entryCount };
     assert(Number.isSafeInteger(bounds.firstEntryIndex), `run "${this.path}": first entry ${bounds.firstEntryIndex} is not an integer`);
@@ -195,7 +204,6 @@ export class TxhashRunReader {
     this.firstEntryIndex = bounds.firstEntryIndex;
     this.endEntryIndex = bounds.endEntryIndex;
     this.bufferEntryIndex = bounds.firstEntryIndex;
-    this.#validatedCount = bounds.firstEntryIndex;
     if (bounds.firstEntryIndex > 0) this.#readPredecessor(bounds.firstEntryIndex - 1);
   }
 
@@ -205,34 +213,27 @@ export class TxhashRunReader {
   }
 
   /**
-   * Drops the read slots and buffers the entries from `nextEntryIndex` on. Returns the buffered
-   * count, 0 at the end of the run. Validates every entry not validated before.
+   * Moves the unread slots to slot 0 and buffers the entries after them, as many as fit. Returns
+   * the buffered count: 0 at the end of the run, the unread count alone when the buffer is full of
+   * unread entries. Validates every entry it reads (sorted after its predecessor, seq in range).
    */
   refill(): number {
-    const firstEntryIndex = this.nextEntryIndex;
-    const count = Math.min(this.ledgerSeqs.length, this.endEntryIndex - firstEntryIndex);
-    this.bufferEntryIndex = firstEntryIndex;
-    this.cursor = 0;
-    this.bufferedCount = 0;
-    if (count === 0) return 0;
-    this.#readEntries(firstEntryIndex, count);
-    this.#decodeAndValidate(firstEntryIndex, count);
-    this.bufferedCount = count;
-    return count;
-  }
-
-  /** Moves the read position back to file entry `entryIndex` (the merge's range restart). */
-  seek(entryIndex: number): void {
-    assert(entryIndex >= 0, `seek to entry ${entryIndex}`);
-    assert(entryIndex <= this.#validatedCount, `seek to entry ${entryIndex} past the validated ${this.#validatedCount}`);
-    const slot = entryIndex - this.bufferEntryIndex;
-    if (slot >= 0 && slot <= this.bufferedCount) {
-      this.cursor = slot;
-      return;
+    const keptCount = this.bufferedCount - this.cursor;
+    if (keptCount > 0 && this.cursor > 0) {
+      this.rawWords.copyWithin(0, this.cursor * TXHASH_RUN_ENTRY_WORDS, this.bufferedCount * TXHASH_RUN_ENTRY_WORDS);
     }
-    this.bufferEntryIndex = entryIndex;
-    this.bufferedCount = 0;
+    this.bufferEntryIndex += this.cursor;
     this.cursor = 0;
+    const readEntryIndex = this.bufferEntryIndex + keptCount;
+    const readCount = Math.min(this.#bufferEntries - keptCount, this.endEntryIndex - readEntryIndex);
+    this.bufferedCount = keptCount;
+    if (readCount > 0) {
+      this.#readEntries(readEntryIndex, { slot: keptCount, count: readCount });
+      this.#validate({ from: keptCount, to: keptCount + readCount });
+      this.bufferedCount = keptCount + readCount;
+    }
+    if (this.#columns) this.#decodeColumns();
+    return this.bufferedCount;
   }
 
   /** Closes the file. Idempotent. */
@@ -265,74 +266,74 @@ export class TxhashRunReader {
 
   /** Seeds the order check with entry `entryIndex`, the one before the first entry read. */
   #readPredecessor(entryIndex: number): void {
-    this.#readEntries(entryIndex, 1);
-    const raw = this.#rawWords;
-    for (let word = 0; word < TXHASH_KEY_WORDS; word++) this.#lastKeyWords[word] = swapBytes32(raw[word]!);
-    this.#lastLedgerSeq = raw[TXHASH_KEY_WORDS]!;
+    this.#readEntries(entryIndex, { slot: 0, count: 1 });
+    this.#keepLast(0);
   }
 
-  #readEntries(firstEntryIndex: number, count: number): void {
+  #readEntries(firstEntryIndex: number, into: { slot: number; count: number }): void {
     const byteOffset = TXHASH_RUN_HEADER_BYTES + firstEntryIndex * TXHASH_RUN_ENTRY_BYTES;
-    this.#file.read(this.#raw.subarray(0, count * TXHASH_RUN_ENTRY_BYTES), byteOffset);
+    const bufferOffset = into.slot * TXHASH_RUN_ENTRY_BYTES;
+    this.#file.read(this.#raw.subarray(bufferOffset, bufferOffset + into.count * TXHASH_RUN_ENTRY_BYTES), byteOffset);
   }
 
   /**
-   * Converts buffer slots [0, count) to big-endian key words and seqs, and checks every entry not
-   * validated before: sorted after its predecessor, seq inside the ledger range. One pass.
+   * Checks freshly read slots [from, to) on the raw words: each sorted after its predecessor (the
+   * slot before, or the last entry of an earlier read), its seq inside the ledger range.
    */
-  #decodeAndValidate(firstEntryIndex: number, count: number): void {
-    assert(firstEntryIndex <= this.#validatedCount, `run "${this.path}": buffer skips unvalidated entries`);
-    const raw = this.#rawWords;
-    const keyWords = this.keyWords;
-    const ledgerSeqs = this.ledgerSeqs;
+  #validate(slots: { from: number; to: number }): void {
+    const raw = this.rawWords;
     const ledgerSeqMin = this.#ledgerSeqMin;
     const ledgerSeqMax = this.#ledgerSeqMax;
-    const validateFromSlot = this.#validatedCount - firstEntryIndex; // earlier slots were read before a seek
-    const last = this.#lastKeyWords;
-    let prev0 = last[0]!;
-    let prev1 = last[1]!;
-    let prev2 = last[2]!;
-    let prev3 = last[3]!;
-    let prevSeq = this.#lastLedgerSeq;
-    for (let slot = 0; slot < count; slot++) {
-      const rawIndex = slot * ENTRY_WORDS;
-      const keyIndex = slot * TXHASH_KEY_WORDS;
-      const key0 = swapBytes32(raw[rawIndex]!);
-      const key1 = swapBytes32(raw[rawIndex + 1]!);
-      const key2 = swapBytes32(raw[rawIndex + 2]!);
-      const key3 = swapBytes32(raw[rawIndex + 3]!);
-      const ledgerSeq = raw[rawIndex + 4]!;
-      keyWords[keyIndex] = key0;
-      keyWords[keyIndex + 1] = key1;
-      keyWords[keyIndex + 2] = key2;
-      keyWords[keyIndex + 3] = key3;
-      ledgerSeqs[slot] = ledgerSeq;
-      if (slot >= validateFromSlot) {
-        const entryIndex = firstEntryIndex + slot;
-        // key0 > prev0 decides almost every entry; the full comparison runs only on a tie or a fault.
-        if (key0 <= prev0 && entryIndex > 0) {
-          const order =
-            key0 !== prev0 ? key0 - prev0 : key1 !== prev1 ? key1 - prev1 : key2 !== prev2 ? key2 - prev2 :
-            key3 !== prev3 ? key3 - prev3 : ledgerSeq - prevSeq;
-          if (order < 0) throw this.#entryError(entryIndex, "is below its predecessor: the run is not sorted");
-        }
-        if (ledgerSeq < ledgerSeqMin || ledgerSeq > ledgerSeqMax) {
-          throw this.#entryError(entryIndex, `has ledger seq ${ledgerSeq} outside index coverage [${ledgerSeqMin}, ${ledgerSeqMax}]`);
-        }
+    const entryIndexOfSlot0 = this.bufferEntryIndex;
+    let prev0 = this.#lastKeyWords[0]!;
+    for (let slot = slots.from; slot < slots.to; slot++) {
+      const word = slot * TXHASH_RUN_ENTRY_WORDS;
+      const key0 = swapBytes32(raw[word]!);
+      const ledgerSeq = raw[word + TXHASH_KEY_WORDS]!;
+      const entryIndex = entryIndexOfSlot0 + slot;
+      // key0 > prev0 decides almost every entry; the full comparison runs only on a tie or a fault.
+      if (key0 <= prev0 && entryIndex > 0 && this.#orderAfterPredecessor({ slot, from: slots.from }) < 0) {
+        throw this.#entryError(entryIndex, "is below its predecessor: the run is not sorted");
+      }
+      if (ledgerSeq < ledgerSeqMin || ledgerSeq > ledgerSeqMax) {
+        throw this.#entryError(entryIndex, `has ledger seq ${ledgerSeq} outside index coverage [${ledgerSeqMin}, ${ledgerSeqMax}]`);
       }
       prev0 = key0;
-      prev1 = key1;
-      prev2 = key2;
-      prev3 = key3;
-      prevSeq = ledgerSeq;
     }
-    if (firstEntryIndex + count <= this.#validatedCount) return;
-    last[0] = prev0;
-    last[1] = prev1;
-    last[2] = prev2;
-    last[3] = prev3;
-    this.#lastLedgerSeq = prevSeq;
-    this.#validatedCount = firstEntryIndex + count;
+    if (slots.to > slots.from) this.#keepLast(slots.to - 1);
+  }
+
+  /** Order of the entry at `slot` against its predecessor: the slot before, or the last entry kept. */
+  #orderAfterPredecessor(at: { slot: number; from: number }): number {
+    const raw = this.rawWords;
+    const word = at.slot * TXHASH_RUN_ENTRY_WORDS;
+    const prevWord = word - TXHASH_RUN_ENTRY_WORDS;
+    for (let keyWord = 0; keyWord < TXHASH_KEY_WORDS; keyWord++) {
+      const key = swapBytes32(raw[word + keyWord]!);
+      const prev = at.slot > at.from ? swapBytes32(raw[prevWord + keyWord]!) : this.#lastKeyWords[keyWord]!;
+      if (key !== prev) return key - prev;
+    }
+    const prevSeq = at.slot > at.from ? raw[prevWord + TXHASH_KEY_WORDS]! : this.#lastLedgerSeq;
+    return raw[word + TXHASH_KEY_WORDS]! - prevSeq;
+  }
+
+  /** Remembers the entry at `slot` as the predecessor of the next entry read. */
+  #keepLast(slot: number): void {
+    const word = slot * TXHASH_RUN_ENTRY_WORDS;
+    for (let keyWord = 0; keyWord < TXHASH_KEY_WORDS; keyWord++) this.#lastKeyWords[keyWord] = swapBytes32(this.rawWords[word + keyWord]!);
+    this.#lastLedgerSeq = this.rawWords[word + TXHASH_KEY_WORDS]!;
+  }
+
+  /** Decodes the buffered slots into `keyWords`/`ledgerSeqs`. */
+  #decodeColumns(): void {
+    const raw = this.rawWords;
+    for (let slot = 0; slot < this.bufferedCount; slot++) {
+      const word = slot * TXHASH_RUN_ENTRY_WORDS;
+      for (let keyWord = 0; keyWord < TXHASH_KEY_WORDS; keyWord++) {
+        this.keyWords[slot * TXHASH_KEY_WORDS + keyWord] = swapBytes32(raw[word + keyWord]!);
+      }
+      this.ledgerSeqs[slot] = raw[word + TXHASH_KEY_WORDS]!;
+    }
   }
 
   #entryError(entryIndex: number, what: string): CorruptFileError {

@@ -121,24 +121,43 @@ test("the reader rejects an unsorted run at the offending entry", () => {
   reader.close();
 });
 
+test("the reader rejects an entry below the last entry of its previous read", async () => {
+  const path = join(dir, "unsorted-later.bin");
+  const bytes = new Uint8Array(8 + 60);
+  bytes[0] = 3;
+  bytes.set(hashOf(0x10, 0).subarray(0, 16), 8);
+  bytes.set(hashOf(0x30, 0).subarray(0, 16), 28);
+  bytes.set(hashOf(0x20, 0).subarray(0, 16), 48);
+  writeFileSync(path, bytes);
+  const reader = openTxhashRun(path, { bufferBytes: 40 });
+  expect(reader.refill()).toBe(2);
+  reader.cursor = 1; // one entry unread: the refill keeps it, so entry 2's predecessor is in the buffer
+  expect(() => reader.refill()).toThrow(/unsorted-later\.bin.*entry 2 at byte 48 is below its predecessor/);
+  reader.close();
+  const fresh = openTxhashRun(path, { bufferBytes: 40 });
+  expect(fresh.refill()).toBe(2);
+  fresh.cursor = 2; // all read: entry 2's predecessor is the kept last entry of the earlier read
+  expect(() => fresh.refill()).toThrow(/entry 2 at byte 48 is below its predecessor/);
+  fresh.close();
+});
+
+test("refill() keeps unread entries at slot 0 and returns them alone when the buffer is full of them", async () => {
+  const path = await writeRunOf(join(dir, "keep.bin"), [[hashOf(1, 1), 5], [hashOf(2, 2), 6], [hashOf(3, 3), 7]]);
+  const reader = openTxhashRun(path, { bufferBytes: 40, columns: false });
+  expect(reader.refill()).toBe(2);
+  expect(reader.refill()).toBe(2); // nothing read: no room
+  reader.cursor = 1;
+  expect(reader.refill()).toBe(2);
+  expect(reader.bufferEntryIndex).toBe(1);
+  expect(Array.from(reader.rawWords.subarray(0, 10)).filter((_, word) => word % 5 === 4)).toEqual([6, 7]);
+  expect(reader.keyWords.length).toBe(0);
+  reader.close();
+});
+
 test("the reader rejects a seq outside the ledger range, naming file and seq", async () => {
   const path = await writeRunOf(join(dir, "range.bin"), [[hashOf(1, 1), 100], [hashOf(2, 2), 201]]);
   const reader = openTxhashRun(path, { ledgerSeqMin: 100, ledgerSeqMax: 200 });
   expect(() => reader.refill()).toThrow(/range\.bin.*entry 1 at byte 28 has ledger seq 201 outside index coverage \[100, 200\]/);
-  reader.close();
-});
-
-test("seek() back re-reads the same entries", async () => {
-  const random = seededRandom(12);
-  const entries = new TxhashEntries();
-  for (let i = 0; i < 100; i++) entries.add(randomTxHash(random), i as LedgerSeq);
-  const path = join(dir, "seek.bin");
-  await writeTxhashRun(path, entries);
-  const reader = openTxhashRun(path, { bufferBytes: 20 * 8 });
-  const first = readAll(reader);
-  reader.seek(37);
-  const again = readAll(reader);
-  expect(again).toEqual(first.slice(37));
   reader.close();
 });
 
