@@ -5,14 +5,14 @@
  * @module
  */
 
-import { assert } from "../assert.ts";
-import { type ChunkId, CHUNK_ID_MAX, pad8 } from "../geometry/chunk.ts";
+import { type ChunkId, CHUNK_ID_MAX } from "../geometry/chunk.ts";
 import {
   type ArtifactKind,
   type ArtifactState,
   ARTIFACT_KINDS,
   CHUNK_KEY_PREFIX,
   chunkKey,
+  chunkKeyRange,
   parseArtifactState,
   parseChunkKey,
 } from "../geometry/keys.ts";
@@ -56,13 +56,7 @@ function scanAllChunkKeys(catalog: Catalog): Iterable<{ key: string; value: stri
 }
 
 function scanChunkKeysInRange(catalog: Catalog, range: { lo: ChunkId; hi: ChunkId }): Iterable<{ key: string; value: string }> {
-  assert(range.lo <= range.hi, `chunk range [${range.lo}, ${range.hi}] is reversed`);
-  // ";" sorts right after ":", so "chunk:{hi};" bounds every key of chunk hi and nothing above it.
-  return scanValuesInRange(catalog, {
-    fromKey: `${CHUNK_KEY_PREFIX}${pad8(range.lo)}:`,
-    toKeyExclusive: `${CHUNK_KEY_PREFIX}${pad8(range.hi)};`,
-    maxEntries: (range.hi - range.lo + 1) * ARTIFACT_KINDS.length,
-  });
+  return scanValuesInRange(catalog, { ...chunkKeyRange(range.lo, range.hi), maxEntries: (range.hi - range.lo + 1) * ARTIFACT_KINDS.length });
 }
 
 /** Orders refs by chunk, then by the canonical kind order. */

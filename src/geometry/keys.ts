@@ -53,6 +53,16 @@ export function chunkKey(chunkId: ChunkId, kind: ArtifactKind): string {
   return `${CHUNK_KEY_PREFIX}${pad8(chunkId)}:${kind}`;
 }
 
+/**
+ * The key range holding every `chunk:` key of chunks lo..hi: from `chunk:{lo}:` up to, not
+ * including, `chunk:{hi};` (";" sorts right after ":", so nothing of chunk hi + 1 falls inside).
+ */
+export function chunkKeyRange(lo: ChunkId, hi: ChunkId): { fromKey: string; toKeyExclusive: string } {
+  assert(lo <= hi, `chunk range [${lo}, ${hi}] is reversed`);
+  assert(hi <= CHUNK_ID_MAX, `chunk ${hi} exceeds ${CHUNK_ID_MAX}: parseChunkKey would reject its keys`);
+  return { fromKey: `${CHUNK_KEY_PREFIX}${pad8(lo)}:`, toKeyExclusive: `${CHUNK_KEY_PREFIX}${pad8(hi)};` };
+}
+
 /** `index:{w}:{lo}:{hi}`; the prefix of one window's coverages is `indexKeyPrefix(w)`. */
 export function indexKey(coverage: IndexCoverage): string {
   assert(coverage.lo <= coverage.hi, `coverage [${coverage.lo}, ${coverage.hi}] is reversed (reference §2.2)`);

@@ -7,6 +7,7 @@ import {
   ARTIFACT_STATES,
   CatalogKeyError,
   chunkKey,
+  chunkKeyRange,
   EARLIEST_LEDGER_KEY,
   HOT_STATES,
   hotKey,
@@ -32,6 +33,18 @@ describe("key constructors (TestKeyConstructorsMatchSpec, D2)", () => {
     expect(chunkKey(chunk(5350), "ledgers")).toBe("chunk:00005350:ledgers");
     expect(chunkKey(chunk(0), "events")).toBe("chunk:00000000:events");
     expect(chunkKey(chunk(42), "txhash")).toBe("chunk:00000042:txhash");
+  });
+
+  test("chunkKeyRange() holds every key of chunks lo..hi and none of their neighbours", () => {
+    const { fromKey, toKeyExclusive } = chunkKeyRange(chunk(7), chunk(9));
+    const inside = (key: string): boolean => key >= fromKey && key < toKeyExclusive;
+    for (const kind of ARTIFACT_KINDS) {
+      expect(inside(chunkKey(chunk(7), kind))).toBe(true);
+      expect(inside(chunkKey(chunk(9), kind))).toBe(true);
+      expect(inside(chunkKey(chunk(6), kind))).toBe(false);
+      expect(inside(chunkKey(chunk(10), kind))).toBe(false);
+    }
+    expect(() => chunkKeyRange(chunk(9), chunk(7))).toThrow(/reversed/);
   });
 
   test("indexKey() spells index:{w}:{lo}:{hi} and starts with indexKeyPrefix(w)", () => {
