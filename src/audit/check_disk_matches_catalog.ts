@@ -21,7 +21,7 @@ import { chunkKey, hotKey, indexKey } from "../geometry/keys.ts";
 import { type Layout, type StorageRootName, LOCK_FILE_NAME, STORAGE_ROOT_NAMES } from "../geometry/layout.ts";
 import type { CatalogSnapshot } from "./catalog_snapshot.ts";
 import type { Violation } from "./violation.ts";
-import { type RootEntry, walkStorageRoot } from "./walk_storage_root.ts";
+import { type RootEntry, walkStorageRoot } from "../storage_walk/walk_storage_root.ts";
 
 /** What the INV-3 check found. */
 export interface DiskCheck {

@@ -16,7 +16,7 @@ import { type ArtifactKind, type ArtifactState, type HotState, ARTIFACT_KINDS, A
 import { type StorageRootName, STORAGE_ROOT_NAMES } from "../geometry/layout.ts";
 import { readCatalogSnapshot } from "./catalog_snapshot.ts";
 import { readHotTier } from "./hot_tier_reading.ts";
-import { storageRootBytes } from "./walk_storage_root.ts";
+import { storageRootBytes } from "../storage_walk/walk_storage_root.ts";
 
 /** One coverage key of a window. */
 export interface CoverageStatus {

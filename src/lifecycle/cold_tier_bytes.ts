@@ -4,13 +4,13 @@
  * root and the catalog are not cold. A root that does not exist counts 0. Strays and half-written
  * files count too: this is what the volume holds, not what the catalog promises (audit judges that).
  *
- * A measurement, not a way to find work (style: "no directory listing to find work"): it reuses
- * audit's one walker, which refuses trees deeper than any layout we write. Each root is walked
+ * A measurement, not a way to find work (style: "no directory listing to find work"): it uses
+ * the one directory walker (`src/storage_walk`), which refuses trees deeper than any layout we write. Each root is walked
  * synchronously; the event loop turns between roots (a full-history events root is ~20,000 files).
  * @module
  */
 
-import { storageRootBytes } from "../audit/walk_storage_root.ts";
+import { storageRootBytes } from "../storage_walk/walk_storage_root.ts";
 import type { Layout, StorageRootName } from "../geometry/layout.ts";
 import { yieldToEventLoop } from "./_yield_to_event_loop.ts";
 

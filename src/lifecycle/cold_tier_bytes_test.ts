@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { StorageWalkError } from "../audit/walk_storage_root.ts";
+import { StorageWalkError } from "../storage_walk/walk_storage_root.ts";
 import { type Layout } from "../geometry/layout.ts";
 import { fixtureLayout } from "../../test/support/catalog_fixture.ts";
 import { coldTierBytes } from "./cold_tier_bytes.ts";

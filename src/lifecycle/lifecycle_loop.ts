@@ -36,7 +36,7 @@ import type { Plan } from "../backfill/resolve.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import { hotChunkEntries } from "../catalog/hot_reads.ts";
 import { crashPoint } from "../crash_point.ts";
-import { StorageWalkError } from "../audit/walk_storage_root.ts";
+import { StorageWalkError } from "../storage_walk/walk_storage_root.ts";
 import { pad8 } from "../geometry/chunk.ts";
 import type { RetentionPolicy } from "../geometry/retention.ts";
 import { type Logger, secondsOf } from "../log/logger.ts";

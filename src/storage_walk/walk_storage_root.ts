@@ -1,7 +1,8 @@
 /**
- * Lists what is under one storage root. Only `audit` (INV-3: every file traces to a key) and
- * `status` (bytes per root) list directories: everything else walks catalog keys, never the
- * filesystem (style "no directory listing to find work", reference §5.5).
+ * Lists what is under one storage root: the one directory walker. Only `audit` (INV-3: every file
+ * traces to a key), `status` (bytes per root) and the lifecycle's `cold_tier_bytes` gauge list
+ * directories, to measure, never to find work: everything else walks catalog keys (style "no
+ * directory listing to find work", reference §5.5).
  *
  * Entries are reported without following symlinks; the caller decides where to descend. A root
  * that does not exist yields nothing (a store that never wrote a file of that kind). A tree deeper
