@@ -55,8 +55,8 @@ export interface TxhashRunMergeOptions {
   /** Every entry's seq must be ≤ this, else `CorruptFileError` naming the run and entry. */
   ledgerSeqMax?: number;
   /**
-   * Range buffer size in entries. Ranges that would exceed it are heap-merged. 0 disables the
-   * gather and heap-merges everything (the bench's baseline). Default 2^16.
+   * Most entries one gathered range may hold. Ranges that would exceed it are heap-merged. 0
+   * disables the gather and heap-merges everything (the bench's baseline). Default 2^16.
    */
   rangeEntryCapacity?: number;
   /** Merge only one key partition (a parallel `.idx` build, txindex.md §3.6); default all keys. */
