@@ -1,7 +1,7 @@
 /**
  * The libc symbols `ffi/` needs, in one `dlopen` table (bun-ffi.md §2.1, §5.2): `flock` and errno
- * for root locks (D4), `memcpy` to copy RocksDB's buffers out (bun-ffi.md §4), and the dynamic
- * loader (`dlopen`/`dlerror`/`dlinfo`/`dlclose`) so `_shared_library.ts` can probe a library with
+ * for root locks (D4), `getpriority`/`setpriority` for a Worker thread's nice value, `memcpy` to
+ * copy RocksDB's buffers out (bun-ffi.md §4), and the dynamic loader (`dlopen`/`dlerror`/`dlinfo`/`dlclose`) so `_shared_library.ts` can probe a library with
  * glibc's own search and error text instead of Bun's cwd fallback (bun-ffi.md §2.1). Private to
  * `ffi/`.
  * @module
@@ -16,6 +16,9 @@ const LIBC_SONAME = "libc.so.6";
 
 const libc = dlopen(LIBC_SONAME, {
   flock: { args: ["i32", "i32"], returns: "i32" },
+  // Linux keeps the nice value per thread (NPTL): `who` = 0 with PRIO_PROCESS is the calling thread.
+  getpriority: { args: ["i32", "u32"], returns: "i32" },
+  setpriority: { args: ["i32", "u32", "i32"], returns: "i32" },
   __errno_location: { args: [], returns: "ptr" },
   memcpy: { args: ["ptr", "ptr", "usize"], returns: "ptr" },
   // glibc ≥ 2.34 exports the dl* functions from libc.so.6 itself (bun-ffi.md §1: glibc 2.36).

@@ -9,6 +9,7 @@
 
 import { closeSync, constants, fsyncSync, openSync } from "node:fs";
 import { getSystemErrorMap } from "node:util";
+import { assert } from "../src/assert.ts";
 import { FullhistoryError, errnoCode } from "../src/errors.ts";
 import { LIBC, LOCK_EX, LOCK_NB, LOCK_UN, lastErrno } from "./_libc.ts";
 
@@ -54,6 +55,37 @@ export function unlockFlock(fd: number): void {
     if (errno !== ERRNO_EINTR) throw errnoError(errno, { syscall: "unlock (flock LOCK_UN)", target: `fd ${fd}` });
   }
   throw errnoError(ERRNO_EINTR, { syscall: "unlock (flock LOCK_UN)", target: `fd ${fd} after ${FLOCK_EINTR_RETRIES_MAX} interrupted attempts` });
+}
+
+/** `<sys/resource.h>`: the nice value of one process — on Linux, of one thread (NPTL). */
+const PRIO_PROCESS = 0;
+const CALLING_THREAD = 0;
+/** The weakest nice value; more is refused by the kernel (clamped), less needs privilege. */
+const NICE_MAX = 19;
+
+/**
+ * Raises the calling thread's nice value by `increment` (capped at 19) and returns the new value.
+ * Only this thread: Linux keeps the nice value per thread, and `who` = 0 names the caller. A
+ * background Worker calls it so that a thread it serves (the hot DB's committer) wins the core
+ * whenever both are runnable (docs/ingestion.md). Raising needs no privilege.
+ */
+export function lowerCallingThreadPriority(increment: number): number {
+  assert(Number.isInteger(increment) && increment > 0, `nice increment ${increment} is not a positive integer`);
+  const target = Math.min(NICE_MAX, currentNice() + increment);
+  if (LIBC.setpriority(PRIO_PROCESS, CALLING_THREAD, target) !== 0) {
+    throw errnoError(lastErrno(), { syscall: "setpriority", target: `the calling thread (nice ${target})` });
+  }
+  return target;
+}
+
+/**
+ * The calling thread's nice value. getpriority fails only for a bad `which` or a missing process
+ * (EINVAL, ESRCH), neither possible for the caller, so its -1 is the nice value -1.
+ */
+function currentNice(): number {
+  const nice = LIBC.getpriority(PRIO_PROCESS, CALLING_THREAD);
+  assert(nice >= -20 && nice <= NICE_MAX, `getpriority() returned ${nice}, not a nice value`);
+  return nice;
 }
 
 /** Open `path`, fsync it, close it (reference §5.1 fsyncFile). The fsync error wins over a close error. */

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { closeSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errnoCode } from "../src/errors.ts";
-import { SystemCallError, fsyncDir, fsyncPath, tryFlockExclusive, unlockFlock } from "./libc.ts";
+import { SystemCallError, fsyncDir, fsyncPath, lowerCallingThreadPriority, tryFlockExclusive, unlockFlock } from "./libc.ts";
 
 let tempDir: string;
 let fds: number[];
@@ -102,5 +102,40 @@ describe("fsyncPath() / fsyncDir()", () => {
     symlinkSync(loop, loop);
     expect(errnoCode(thrown(() => fsyncPath(loop)))).toBe("ELOOP");
     expect(errnoCode(thrown(() => fsyncDir(loop)))).toBe("ELOOP");
+  });
+});
+
+describe("lowerCallingThreadPriority()", () => {
+  function threadNice(): number {
+    const stat = readFileSync("/proc/thread-self/stat", "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+  }
+
+  function niceInWorker(increment: number): Promise<{ before: number; returned: number; after: number }> {
+    const worker = new Worker(new URL("./_libc_nice_test_worker.ts", import.meta.url).href);
+    return new Promise((resolve, reject) => {
+      worker.onmessage = (event) => {
+        resolve(event.data);
+        worker.terminate();
+      };
+      worker.onerror = (event) => reject(new Error(event.message));
+      worker.postMessage({ increment });
+    });
+  }
+
+  test("raises only the calling Worker thread's nice value, capped at 19", async () => {
+    const mainBefore = threadNice();
+    const first = await niceInWorker(5);
+    expect(first.returned).toBe(Math.min(19, first.before + 5));
+    expect(first.after).toBe(first.returned);
+    const capped = await niceInWorker(100);
+    expect(capped.returned).toBe(19);
+    expect(capped.after).toBe(19);
+    expect(threadNice()).toBe(mainBefore);
+  });
+
+  test("refuses an increment that is not a positive integer", () => {
+    expect(() => lowerCallingThreadPriority(0)).toThrow(/not a positive integer/);
+    expect(() => lowerCallingThreadPriority(1.5)).toThrow(/not a positive integer/);
   });
 });
