@@ -127,19 +127,6 @@ export class TxhashEntries {
     this.#entryCount = entryIndex + 1;
   }
 
-  /** Appends entries [from, to) of other columns. Bulk copy, growing up to `entryCountMax`. */
-  appendColumns(source: { keyWords: Uint32Array; ledgerSeqs: Uint32Array }, range: { from: number; to: number }): void {
-    const count = range.to - range.from;
-    if (count < 0) throw new InvariantError(`append range [${range.from}, ${range.to}) is reversed`);
-    if (this.#entryCount + count > this.ledgerSeqs.length) this.#grow(this.#entryCount + count);
-    this.keyWords.set(
-      source.keyWords.subarray(range.from * TXHASH_KEY_WORDS, range.to * TXHASH_KEY_WORDS),
-      this.#entryCount * TXHASH_KEY_WORDS,
-    );
-    this.ledgerSeqs.set(source.ledgerSeqs.subarray(range.from, range.to), this.#entryCount);
-    this.#entryCount += count;
-  }
-
   /** Appends the entry at `slot` of a buffer in run layout (`TXHASH_RUN_ENTRY_WORDS`), swapping its key words. */
   appendRunEntry(rawWords: Uint32Array, slot: number): void {
     if (this.#entryCount === this.ledgerSeqs.length) this.#grow(this.#entryCount + 1);
