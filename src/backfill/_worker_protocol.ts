@@ -7,6 +7,10 @@
  * A chunk whose ledgers come from a hot DB is fed by the main thread, which holds the RocksDB
  * handle: the Worker posts `pull`, the main thread answers with one `ledgers` batch (bounded by
  * `LEDGER_FEED_BATCH_*`), so at most one batch is in flight.
+ *
+ * Cancellation (`task_cancellation.ts`): the task message carries a shared cancel flag; to cancel,
+ * the main thread raises it and posts `cancel` (which also wakes a Worker waiting for a `ledgers`
+ * batch). The Worker unwinds and answers `cancelled` — or `done`/`failed` if it got there first.
  * @module
  */
 
@@ -15,6 +19,7 @@ import { type ArtifactKind } from "../geometry/keys.ts";
 import { type EventsSegmentPaths } from "../formats/events_segment.ts";
 import { type LakeSourceOptions } from "../lake/open_lake_source.ts";
 import { type SerializedError } from "../serialized_error.ts";
+import { type CancelFlag } from "./task_cancellation.ts";
 
 /** Ledgers per `ledgers` message of the hot feed, at most. */
 export const LEDGER_FEED_BATCH_LEDGERS_MAX = 64;
@@ -69,6 +74,13 @@ export interface IndexWritten {
 
 export type WorkerResult = { kind: "chunk"; written: ChunkWritten } | { kind: "index"; written: IndexWritten };
 
-export type ToWorker = { kind: "task"; task: WorkerTask } | { kind: "ledgers"; ledgers: Uint8Array[]; done: boolean };
+export type ToWorker =
+  | { kind: "task"; task: WorkerTask; cancelFlag: CancelFlag }
+  | { kind: "ledgers"; ledgers: Uint8Array[]; done: boolean }
+  | { kind: "cancel" };
 
-export type FromWorker = { kind: "done"; result: WorkerResult } | { kind: "failed"; error: SerializedError } | { kind: "pull" };
+export type FromWorker =
+  | { kind: "done"; result: WorkerResult }
+  | { kind: "failed"; error: SerializedError }
+  | { kind: "cancelled" }
+  | { kind: "pull" };

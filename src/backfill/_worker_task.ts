@@ -7,7 +7,16 @@
  *   `failed` message       → rejects with the Worker's error, re-classed by category
  *   `error` event          → rejects (a throw outside the task, a module that failed to load)
  *   `close` before a reply → rejects (the Worker exited or was killed)
- *   signal aborted         → terminates the Worker, rejects with `signal.reason`
+ *   signal aborted         → cancels the task, then terminates the Worker and rejects with `signal.reason`
+ *
+ * Cancellation unwinds before it terminates (docs/backfill.md "Cancellation"): fds belong to the
+ * process, and `terminate()` skips the Worker's `finally` blocks, so a killed task would leak every
+ * file it held open (and the disk space of any later unlinked one) for the daemon's lifetime. On
+ * abort the shared cancel flag is raised and `cancel` posted; the task throws at its next check,
+ * closes and removes what it opened, and answers `cancelled` (or `done`/`failed` if it got there
+ * first; either way the promise rejects with `signal.reason`). A Worker that has not answered
+ * within `CANCEL_REPLY_TIMEOUT_MS` (stuck in one long native call) is terminated anyway, with a
+ * warning naming the task: its fds may then stay open until the process exits.
  *
  * The Worker is terminated (and a hot feed ended) once the promise settles, so no Worker outlives
  * its task. One Worker per task: a chunk build's memory (term postings, tx-hash columns) is
@@ -18,7 +27,7 @@
 import { dirname, join } from "node:path";
 import { assert, InvariantError, unreachable } from "../assert.ts";
 import { FatalError, FullhistoryError } from "../errors.ts";
-import { errorChainText } from "../log/logger.ts";
+import { errorChainText, type Logger } from "../log/logger.ts";
 import { type SerializedError } from "../serialized_error.ts";
 import { BackfillFatalTaskError, BackfillTaskError } from "./backfill_errors.ts";
 import {
@@ -29,11 +38,21 @@ import {
   LEDGER_FEED_BATCH_BYTES_MAX,
   LEDGER_FEED_BATCH_LEDGERS_MAX,
 } from "./_worker_protocol.ts";
+import { newCancelFlag, raiseCancelFlag } from "./task_cancellation.ts";
+
+/**
+ * How long a cancelled task may take to unwind before its Worker is terminated regardless. The
+ * checks come per ledger or per merged batch (milliseconds apart); the bound covers one native call
+ * that cannot be interrupted: a large zstd frame, an fsync of a freshly written file.
+ */
+export const CANCEL_REPLY_TIMEOUT_MS = 5_000;
 
 /** How one task runs. */
 export interface WorkerRunOptions {
-  /** Aborting terminates the Worker; the promise rejects with `signal.reason`. */
+  /** Aborting cancels the task (module doc); the promise rejects with `signal.reason`. */
   signal: AbortSignal;
+  /** Where a Worker that did not unwind within `CANCEL_REPLY_TIMEOUT_MS` is reported. */
+  logger?: Logger;
   /** Starts every failure message: `Cannot build chunk 00000005 (ledgers, events) from the lake`. */
   failurePrefix: string;
   /** The ledgers a hot-sourced chunk task pulls; read on this thread in bounded batches. */
@@ -59,45 +78,65 @@ export function runInWorker(task: WorkerTask, options: WorkerRunOptions): Promis
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<WorkerResult>((resolve, reject) => {
     const worker = new Worker(options.workerSpecifier ?? backfillWorkerSpecifier());
+    const cancelFlag = newCancelFlag();
     let settled = false;
+    let cancelTimer: ReturnType<typeof setTimeout> | undefined;
     const settle = (finish: () => void): void => {
       if (settled) return;
       settled = true;
       signal.removeEventListener("abort", onAbort);
+      clearTimeout(cancelTimer);
       worker.terminate();
       options.ledgerFeed?.return?.(); // ends a generator feed early, freeing its RocksDB iterator
       finish();
     };
-    const onAbort = (): void => settle(() => reject(signal.reason));
+    // Once cancelled, every way the Worker ends rejects with the abort reason.
+    const settleOrCancelled = (finish: () => void): void => settle(signal.aborted ? () => reject(signal.reason) : finish);
+    const onAbort = (): void => {
+      raiseCancelFlag(cancelFlag);
+      const cancel: ToWorker = { kind: "cancel" };
+      worker.postMessage(cancel);
+      cancelTimer = setTimeout(() => {
+        options.logger?.warn("a cancelled backfill task did not unwind in time: its Worker is terminated, its open files may stay open until exit", {
+          task: failurePrefix,
+          timeout_ms: CANCEL_REPLY_TIMEOUT_MS,
+        });
+        settle(() => reject(signal.reason));
+      }, CANCEL_REPLY_TIMEOUT_MS);
+    };
     signal.addEventListener("abort", onAbort, { once: true });
     worker.addEventListener("message", (event: MessageEvent<FromWorker>) => {
       const message = event.data;
       switch (message.kind) {
         case "done":
-          settle(() => resolve(message.result));
+          settleOrCancelled(() => resolve(message.result));
           return;
         case "failed":
-          settle(() => reject(errorFromWorker(failurePrefix, message.error)));
+          settleOrCancelled(() => reject(errorFromWorker(failurePrefix, message.error)));
+          return;
+        case "cancelled":
+          settleOrCancelled(() => reject(new InvariantError(`${failurePrefix}: its Worker reported a cancellation nobody asked for`)));
           return;
         case "pull":
-          feedBatch(worker, options.ledgerFeed, { failurePrefix, fail: (error) => settle(() => reject(error)) });
+          if (signal.aborted) return; // the `cancel` already sent wakes the Worker's pending pull
+          feedBatch(worker, options.ledgerFeed, { failurePrefix, signal, fail: (error) => settle(() => reject(error)) });
           return;
         default:
           unreachable(message);
       }
     });
     worker.addEventListener("error", (event: ErrorEvent) => {
-      settle(() => reject(new BackfillTaskError(`${failurePrefix}: its Worker failed: ${event.message}; the attempt is retried`)));
+      settleOrCancelled(() => reject(new BackfillTaskError(`${failurePrefix}: its Worker failed: ${event.message}; the attempt is retried`)));
     });
     worker.addEventListener("messageerror", () => {
       settle(() => reject(new InvariantError(`${failurePrefix}: a Worker message could not be deserialized`)));
     });
     worker.addEventListener("close", (event: CloseEvent) => {
-      settle(() =>
+      settleOrCancelled(() =>
         reject(new BackfillTaskError(`${failurePrefix}: its Worker exited (code ${event.code}) before reporting a result; the attempt is retried`)),
       );
     });
-    const start: ToWorker = { kind: "task", task };
+    const start: ToWorker = { kind: "task", task, cancelFlag };
     worker.postMessage(start);
   });
 }
@@ -106,7 +145,7 @@ export function runInWorker(task: WorkerTask, options: WorkerRunOptions): Promis
 function feedBatch(
   worker: Worker,
   feed: Iterator<Uint8Array> | undefined,
-  context: { failurePrefix: string; fail: (error: unknown) => void },
+  context: { failurePrefix: string; signal: AbortSignal; fail: (error: unknown) => void },
 ): void {
   assert(feed !== undefined, `${context.failurePrefix}: the Worker pulled ledgers but the task has no feed`);
   const ledgers: Uint8Array[] = [];
@@ -126,6 +165,9 @@ function feedBatch(
     context.fail(taskErrorOf(context.failurePrefix, error));
     return;
   }
+  // Reading the feed may have run the abort (a feed that aborts, a listener it triggers): the
+  // `cancel` is already posted, and the Worker no longer waits for this batch.
+  if (context.signal.aborted) return;
   const batch: ToWorker = { kind: "ledgers", ledgers, done };
   worker.postMessage(batch);
 }

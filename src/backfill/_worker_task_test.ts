@@ -4,13 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvariantError } from "../assert.ts";
 import { FullhistoryError } from "../errors.ts";
+import { createLogger } from "../log/logger.ts";
 import { type ChunkId, type LedgerSeq } from "../geometry/chunk.ts";
 import { openTxhashIndex } from "../formats/txhash_index_reader.ts";
 import { writeSynthLake } from "../synth/synth_lake.ts";
 import { BACKFILL_TEST_PASSPHRASE, lakeOptionsOf } from "../../test/support/backfill_fixture.ts";
 import { BackfillFatalTaskError, BackfillTaskError } from "./backfill_errors.ts";
 import { type ChunkWriteTask, type IndexBuildTask } from "./_worker_protocol.ts";
-import { runInWorker } from "./_worker_task.ts";
+import { CANCEL_REPLY_TIMEOUT_MS, runInWorker } from "./_worker_task.ts";
 
 const SUPPORT = join(import.meta.dir, "..", "..", "test", "support");
 const PREFIX = "Cannot run the test task";
@@ -88,17 +89,27 @@ describe("runInWorker()", () => {
     await expect(run).rejects.toThrow(BackfillTaskError);
   });
 
-  test("runInWorker() terminates a Worker that never answers once the signal aborts", async () => {
-    const controller = new AbortController();
-    const reason = new Error("shutdown");
-    const run = runInWorker(emptyIndexTask(join(tempDir, "never.idx")), {
-      signal: controller.signal,
-      failurePrefix: PREFIX,
-      workerSpecifier: join(SUPPORT, "backfill_worker_silent.ts"),
-    });
-    controller.abort(reason);
-    await expect(run).rejects.toBe(reason);
-  });
+  test(
+    "runInWorker() terminates a cancelled Worker that never answers after CANCEL_REPLY_TIMEOUT_MS, with a warning naming the task",
+    async () => {
+      const lines: string[] = [];
+      const logger = createLogger({ level: "warn", format: "text", write: (line) => lines.push(line) });
+      const controller = new AbortController();
+      const reason = new Error("shutdown");
+      const run = runInWorker(emptyIndexTask(join(tempDir, "never.idx")), {
+        signal: controller.signal,
+        failurePrefix: PREFIX,
+        logger,
+        workerSpecifier: join(SUPPORT, "backfill_worker_silent.ts"),
+      });
+      controller.abort(reason);
+      await expect(run).rejects.toBe(reason);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain("did not unwind in time");
+      expect(lines[0]).toContain(PREFIX);
+    },
+    CANCEL_REPLY_TIMEOUT_MS + 5_000,
+  );
 
   test("runInWorker() starts no Worker when the signal is already aborted", async () => {
     const controller = new AbortController();

@@ -7,6 +7,11 @@
  * free and both cores work. It never opens the catalog or a RocksDB: a hot DB's ledgers are fed in
  * by the main thread.
  *
+ * Cancellation (`task_cancellation.ts`): the task checks the shared cancel flag per ledger (chunk
+ * build) or per merged batch (index build, and its partition Worker), throws `TaskCancelledError`,
+ * unwinds through its `finally` blocks (closing fds, removing partial files as on failure) and
+ * answers `cancelled`; a `cancel` message also wakes a hot feed's pending `pull`.
+ *
  * `bun build --compile` must list this file as an extra entrypoint (the Makefile's `build:` line);
  * `_worker_task.ts` finds it in the binary.
  * @module
@@ -20,6 +25,7 @@ import { buildTxhashIndexInParallel } from "../formats/txhash_index_build.ts";
 import { openLakeSource } from "../lake/open_lake_source.ts";
 import { serializeError } from "../serialized_error.ts";
 import { encodePartitionInWorker } from "./encode_partition_in_worker.ts";
+import { type CancelFlag, cancelFlagRaised, cancellationCheck, raiseCancelFlag, TaskCancelledError } from "./task_cancellation.ts";
 import { writeChunkArtifacts } from "./write_chunk_artifacts.ts";
 import {
   type ChunkWritten,
@@ -39,22 +45,31 @@ declare const self: Worker;
 const INDEX_BUILD_PARTITIONS = 2;
 
 /** The batch the main thread is about to send, when the write loop is waiting for one. */
-let awaitingLedgers: ((batch: { ledgers: Uint8Array[]; done: boolean }) => void) | undefined;
-let taskStarted = false;
+let awaitingLedgers: { deliver: (batch: { ledgers: Uint8Array[]; done: boolean }) => void; cancel: (error: Error) => void } | undefined;
+/** The task's cancel flag, once the task arrived. */
+let cancelFlag: CancelFlag | undefined;
 
 self.onmessage = (event: MessageEvent<ToWorker>): void => {
   const message = event.data;
   switch (message.kind) {
     case "task":
-      assert(!taskStarted, "a backfill Worker runs one task");
-      taskStarted = true;
-      void runAndReport(message.task);
+      assert(cancelFlag === undefined, "a backfill Worker runs one task");
+      cancelFlag = message.cancelFlag;
+      void runAndReport(message.task, message.cancelFlag);
       return;
     case "ledgers": {
-      const deliver = awaitingLedgers;
-      assert(deliver !== undefined, "ledgers arrived that the Worker did not pull");
+      const pending = awaitingLedgers;
+      assert(pending !== undefined, "ledgers arrived that the Worker did not pull");
       awaitingLedgers = undefined;
-      deliver(message);
+      pending.deliver(message);
+      return;
+    }
+    case "cancel": {
+      assert(cancelFlag !== undefined, "a cancel arrived before the task");
+      raiseCancelFlag(cancelFlag); // the main thread raised it already; this keeps the Worker's view self-contained
+      const pending = awaitingLedgers;
+      awaitingLedgers = undefined;
+      pending?.cancel(new TaskCancelledError("the hot feed's pull was cancelled"));
       return;
     }
     default:
@@ -62,24 +77,25 @@ self.onmessage = (event: MessageEvent<ToWorker>): void => {
   }
 };
 
-async function runAndReport(task: WorkerTask): Promise<void> {
+async function runAndReport(task: WorkerTask, flag: CancelFlag): Promise<void> {
   let reply: FromWorker;
   try {
-    reply = { kind: "done", result: await runTask(task) };
+    reply = { kind: "done", result: await runTask(task, flag) };
   } catch (error) {
-    reply = { kind: "failed", error: serializeError(error) };
+    reply = error instanceof TaskCancelledError ? { kind: "cancelled" } : { kind: "failed", error: serializeError(error) };
   }
   self.postMessage(reply);
 }
 
-async function runTask(task: WorkerTask): Promise<WorkerResult> {
+async function runTask(task: WorkerTask, flag: CancelFlag): Promise<WorkerResult> {
   switch (task.kind) {
     case "chunk":
-      return { kind: "chunk", written: await runChunkTask(task) };
+      return { kind: "chunk", written: await runChunkTask(task, flag) };
     case "index": {
       const built = await buildTxhashIndexInParallel(task, {
         partitionCount: INDEX_BUILD_PARTITIONS,
-        encodeElsewhere: encodePartitionInWorker,
+        encodeElsewhere: (partition, sideFd) => encodePartitionInWorker(partition, sideFd, { cancelFlag: flag }),
+        checkStop: cancellationCheck(flag, `the index build of "${task.outputPath}"`),
       });
       crashPoint("index.built");
       return { kind: "index", written: built };
@@ -89,24 +105,25 @@ async function runTask(task: WorkerTask): Promise<WorkerResult> {
   }
 }
 
-async function runChunkTask(task: ChunkWriteTask): Promise<ChunkWritten> {
+async function runChunkTask(task: ChunkWriteTask, flag: CancelFlag): Promise<ChunkWritten> {
   const first = chunkFirstLedger(task.chunkId);
   const last = chunkLastLedger(task.chunkId);
   const source = task.source;
+  const checkCancelled = cancellationCheck(flag, `the build of chunk ${task.chunkId}`);
   switch (source.kind) {
     case "hot":
-      return await writeChunkArtifacts(pulledLedgers(), { ...task, sourceDescription: "the hot DB" });
+      return await writeChunkArtifacts(pulledLedgers(flag), { ...task, sourceDescription: "the hot DB", checkCancelled });
     case "pack": {
       const pack = openLedgerPack(source.path, { firstLedgerSeq: first, ledgerCount: LEDGERS_PER_CHUNK });
       try {
-        return await writeChunkArtifacts(pack.ledgers(first, last), { ...task, sourceDescription: `ledger pack "${source.path}"` });
+        return await writeChunkArtifacts(pack.ledgers(first, last), { ...task, sourceDescription: `ledger pack "${source.path}"`, checkCancelled });
       } finally {
         pack.close();
       }
     }
     case "lake": {
       const lake = await openLakeSource(source.lake);
-      return await writeChunkArtifacts(lake.ledgers({ first, last }), { ...task, sourceDescription: lake.description });
+      return await writeChunkArtifacts(lake.ledgers({ first, last }), { ...task, sourceDescription: lake.description, checkCancelled });
     }
     default:
       return unreachable(source);
@@ -114,12 +131,14 @@ async function runChunkTask(task: ChunkWriteTask): Promise<ChunkWritten> {
 }
 
 /** The hot DB's ledgers, pulled from the main thread one bounded batch at a time. */
-async function* pulledLedgers(): AsyncGenerator<Uint8Array> {
+async function* pulledLedgers(flag: CancelFlag): AsyncGenerator<Uint8Array> {
   // Each batch holds at least one ledger or ends the feed, so a chunk takes at most
   // LEDGERS_PER_CHUNK + 1 pulls; an overrun is caught by the write step, not here.
   for (let pull = 0; pull <= LEDGERS_PER_CHUNK + 1; pull++) {
-    const batch = await new Promise<{ ledgers: Uint8Array[]; done: boolean }>((resolve) => {
-      awaitingLedgers = resolve;
+    // A cancelled task pulls no more: the main thread no longer answers.
+    if (cancelFlagRaised(flag)) throw new TaskCancelledError("the hot feed's pull was cancelled");
+    const batch = await new Promise<{ ledgers: Uint8Array[]; done: boolean }>((resolve, reject) => {
+      awaitingLedgers = { deliver: resolve, cancel: reject };
       const request: FromWorker = { kind: "pull" };
       self.postMessage(request);
     });

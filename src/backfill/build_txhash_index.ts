@@ -36,10 +36,13 @@ import { IndexPreconditionError } from "./backfill_errors.ts";
 import { indexTaskName } from "./execute_plan.ts";
 import { type IndexBuildTask } from "./_worker_protocol.ts";
 import { runInWorker } from "./_worker_task.ts";
+import { type Logger } from "../log/logger.ts";
 
 /** What an index build needs: the catalog (its layout names the runs and the `.idx`). */
 export interface IndexBuildDeps {
   catalog: Catalog;
+  /** Warned on when a cancelled build's Worker does not unwind in time (`_worker_task.ts`). */
+  logger?: Logger;
 }
 
 /** What one index build did. */
@@ -64,7 +67,7 @@ export async function buildTxhashIndex(
   options.signal.throwIfAborted();
   markIndexFreezing(catalog, coverage); // step 3
   createIndexDir(catalog, coverage); // step 4
-  const keyCount = await buildInWorker(catalog, { coverage, signal: options.signal }); // step 5
+  const keyCount = await buildInWorker(deps, { coverage, signal: options.signal }); // step 5
   barrierIndexFile(catalog, coverage); // step 6
   commitIndex(catalog, coverage); // step 7
   return { skipped: false, keyCount };
@@ -98,7 +101,8 @@ function checkInputsFrozen(catalog: Catalog, coverage: IndexCoverage): void {
 }
 
 /** Step 5: the Worker builds the `.idx` from the coverage's runs, in chunk order. */
-async function buildInWorker(catalog: Catalog, work: { coverage: IndexCoverage; signal: AbortSignal }): Promise<number> {
+async function buildInWorker(deps: IndexBuildDeps, work: { coverage: IndexCoverage; signal: AbortSignal }): Promise<number> {
+  const { catalog } = deps;
   const { coverage } = work;
   const { minLedger, maxLedger } = coverageLedgerSpan(coverage);
   const task: IndexBuildTask = {
@@ -108,7 +112,7 @@ async function buildInWorker(catalog: Catalog, work: { coverage: IndexCoverage; 
     minLedger,
     maxLedger,
   };
-  const result = await runInWorker(task, { signal: work.signal, failurePrefix: `Cannot build ${indexTaskName(coverage)}` });
+  const result = await runInWorker(task, { signal: work.signal, failurePrefix: `Cannot build ${indexTaskName(coverage)}`, logger: deps.logger });
   assert(result.kind === "index", `${indexTaskName(coverage)}: its Worker answered a ${result.kind} task`);
   return result.written.keyCount;
 }

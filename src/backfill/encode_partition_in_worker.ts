@@ -5,6 +5,11 @@
  * `_worker_task.ts`: `done` resolves; `failed` rejects with the error re-classed by category (an
  * expected failure stays retryable, a fatal one stays fatal, a bug stays a bug); `error` and a
  * `close` before a reply reject. The Worker is terminated once the promise settles.
+ *
+ * Cancellation: the partition Worker shares its index build's cancel flag (`task_cancellation.ts`)
+ * and checks it per merged batch; once raised it stops, answers `cancelled`, and the promise rejects
+ * with `TaskCancelledError`. The build awaits this before its `finally` closes the side fd, so no
+ * Worker is still writing into a closed (or reused) descriptor.
  * @module
  */
 
@@ -14,18 +19,22 @@ import type { EncodedBlocks } from "../formats/_txhash_index_encoder.ts";
 import type { TxhashIndexPartitionTask } from "../formats/txhash_index_partition.ts";
 import type { SerializedError } from "../serialized_error.ts";
 import { BackfillFatalTaskError, BackfillTaskError } from "./backfill_errors.ts";
+import { type CancelFlag, newCancelFlag, TaskCancelledError } from "./task_cancellation.ts";
 
 /** The one message a partition Worker receives. */
 export interface ToPartitionWorker {
   task: TxhashIndexPartitionTask;
   /** Open read-write side file; the Worker writes the partition's blocks from byte 0. */
   sideFd: number;
+  /** The index build's cancel flag, checked per merged batch. */
+  cancelFlag: CancelFlag;
 }
 
 /** The one message a partition Worker answers with. */
 export type FromPartitionWorker =
   | { kind: "done"; blockDataBytes: number; counts: Uint32Array }
-  | { kind: "failed"; error: SerializedError };
+  | { kind: "failed"; error: SerializedError }
+  | { kind: "cancelled" };
 
 /** Where the compiled binary's files live: `/$bunfs/<root>/`. */
 const BUNFS_PREFIX = "/$bunfs/";
@@ -42,8 +51,11 @@ function partitionWorkerSpecifier(): string {
   return join(virtualRoot, "src/backfill/txhash_partition_worker.ts");
 }
 
-/** Encodes `task` into `sideFd` in a new Worker; resolves with its block bytes and counts. */
-export function encodePartitionInWorker(task: TxhashIndexPartitionTask, sideFd: number): Promise<EncodedBlocks> {
+/**
+ * Encodes `task` into `sideFd` in a new Worker; resolves with its block bytes and counts, rejects
+ * with `TaskCancelledError` once it stopped for a raised `cancelFlag` (none: it cannot be cancelled).
+ */
+export function encodePartitionInWorker(task: TxhashIndexPartitionTask, sideFd: number, options: { cancelFlag?: CancelFlag } = {}): Promise<EncodedBlocks> {
   const what = `index partition of blocks [${task.blockFrom}, ${task.blockEnd})`;
   return new Promise<EncodedBlocks>((resolve, reject) => {
     const worker = new Worker(partitionWorkerSpecifier());
@@ -63,6 +75,9 @@ export function encodePartitionInWorker(task: TxhashIndexPartitionTask, sideFd: 
         case "failed":
           settle(() => reject(errorOfPartition(what, message.error)));
           return;
+        case "cancelled":
+          settle(() => reject(new TaskCancelledError(`The ${what} was cancelled`)));
+          return;
         default:
           unreachable(message);
       }
@@ -76,7 +91,7 @@ export function encodePartitionInWorker(task: TxhashIndexPartitionTask, sideFd: 
     worker.addEventListener("close", (event: CloseEvent) => {
       settle(() => reject(new BackfillTaskError(`The ${what}: its Worker exited (code ${event.code}) before reporting; the attempt is retried`)));
     });
-    const start: ToPartitionWorker = { task, sideFd };
+    const start: ToPartitionWorker = { task, sideFd, cancelFlag: options.cancelFlag ?? newCancelFlag() };
     worker.postMessage(start);
   });
 }

@@ -8,6 +8,7 @@ import { randomTxHash, seededRandom, writeRandomRuns, writeRunOf } from "../form
 import { buildTxhashIndex, buildTxhashIndexInParallel } from "../formats/txhash_index_build.ts";
 import { BackfillTaskError } from "./backfill_errors.ts";
 import { encodePartitionInWorker } from "./encode_partition_in_worker.ts";
+import { newCancelFlag, raiseCancelFlag, TaskCancelledError } from "./task_cancellation.ts";
 
 const FIRST_LEDGER = 2 as LedgerSeq;
 const LAST_LEDGER = (FIRST_LEDGER + 40_000 - 1) as LedgerSeq;
@@ -45,4 +46,17 @@ test("a corrupt run seen by the Worker's partition rejects as a retryable Backfi
   await expect(building).rejects.toThrow(BackfillTaskError);
   await expect(building).rejects.toThrow(/bad\.bin.*outside index coverage/);
   expect(readdirSync(dir)).toEqual(["bad.bin"]);
+});
+
+test("a partition Worker whose cancel flag is raised stops with TaskCancelledError, leaving only the runs", async () => {
+  const runs = await writeRandomRuns(dir, { runCount: 2, entriesPerRun: 10_000, seed: 53, firstLedger: FIRST_LEDGER, ledgersPerRun: 20_000 });
+  const cancelFlag = newCancelFlag();
+  raiseCancelFlag(cancelFlag);
+  const building = buildTxhashIndexInParallel(
+    { runPaths: runs.runPaths, outputPath: join(dir, "two.idx"), minLedger: FIRST_LEDGER, maxLedger: LAST_LEDGER },
+    { partitionCount: 2, encodeElsewhere: (task, sideFd) => encodePartitionInWorker(task, sideFd, { cancelFlag }) },
+  );
+  await expect(building).rejects.toThrow(TaskCancelledError);
+  await expect(building).rejects.toThrow("The index partition of blocks [");
+  expect(readdirSync(dir).sort()).toEqual(["00000000.bin", "00000001.bin"]);
 });

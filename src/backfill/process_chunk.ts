@@ -84,6 +84,7 @@ async function writeInWorker(
   };
   const result = await runInWorker(task, {
     signal: work.signal,
+    logger: deps.logger,
     failurePrefix: `Cannot build chunk ${pad8(chunkId)} (${artifacts.kinds.join(", ")}) from ${describeSource(source)}`,
     ledgerFeed: source.kind === "hot" ? source.reader.ledgers(chunkFirstLedger(chunkId), chunkLastLedger(chunkId))[Symbol.iterator]() : undefined,
   });

@@ -70,7 +70,7 @@ export async function runBackfill(deps: BackfillDeps, range: ChunkRange): Promis
     },
     runIndexBuild: async (coverage, signal) => {
       const startMs = performance.now();
-      const built = await buildThenSweep({ catalog }, coverage, { signal });
+      const built = await buildThenSweep({ catalog, logger: deps.logger }, coverage, { signal });
       observer.indexBuilt({ coverage, keyCount: built.keyCount, skipped: built.skipped, durationMs: performance.now() - startMs });
     },
   });

@@ -45,6 +45,8 @@ export interface ChunkWriteOptions {
   paths: ChunkArtifactPaths;
   /** Names the source in errors: `Filesystem lake "/srv/lake"`, `ledger pack "…"`, `hot DB "…"`. */
   sourceDescription: string;
+  /** Called before each ledger; throws to abandon the build (a cancelled task), which unwinds as a failure does. */
+  checkCancelled?: () => void;
 }
 
 /** The open writers of one attempt; each present exactly when its kind was requested. */
@@ -106,6 +108,7 @@ async function streamLedgers(
   let expectedSeq = firstLedgerSeq;
   // The loop is bounded by the source; an overrun fails on its first extra ledger.
   for await (const lcmBytes of ledgers) {
+    options.checkCancelled?.();
     if (expectedSeq > lastLedgerSeq) {
       throw sourceError(options, `delivered more than the chunk's ${LEDGERS_PER_CHUNK} ledgers (past ledger ${lastLedgerSeq})`);
     }

@@ -64,6 +64,12 @@ export interface TxhashIndexParallelism {
   partitionCount: number;
   /** Encodes one partition into `sideFd` from byte 0 (`encodeTxhashIndexPartition`, in a Worker). */
   encodeElsewhere: (task: TxhashIndexPartitionTask, sideFd: number) => Promise<EncodedBlocks>;
+  /**
+   * Called per merged batch of partition 0 and before the side files are copied; may throw to
+   * abandon the build (a cancelled task), which then unwinds like a failed one: it still waits for
+   * `encodeElsewhere` (stopped by the caller's own means), closes every fd and removes the output.
+   */
+  checkStop?: () => void;
 }
 
 /** Builds the index on one core; throws `CorruptFileError` for a bad run and `TxhashWriteError` for a failed write. */
@@ -90,7 +96,7 @@ export async function buildTxhashIndexInParallel(options: TxhashIndexBuildOption
     let local: EncodedBlocks | undefined;
     let localError: unknown;
     try {
-      local = encodeTxhashIndexPartition(plan.partitions[0]!, { fd, byteOffset: IDX_HEADER_BYTES });
+      local = encodeTxhashIndexPartition(plan.partitions[0]!, { fd, byteOffset: IDX_HEADER_BYTES }, { checkStop: parallelism.checkStop });
     } catch (err) {
       localError = err;
     }
@@ -101,6 +107,7 @@ export async function buildTxhashIndexInParallel(options: TxhashIndexBuildOption
       if (outcome.status === "rejected") throw outcome.reason;
       encoded.push(outcome.value);
     }
+    parallelism.checkStop?.();
     const outputFd = fd;
     fd = undefined;
     return writeIndex(options, () => {

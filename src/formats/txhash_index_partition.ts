@@ -105,9 +105,14 @@ export function planTxhashIndexPartitions(
 /**
  * Merges one partition's keys and encodes its blocks into `fd` from `byteOffset` on (synchronous,
  * so it runs in a Worker as well as in the build's thread). Every seq is checked against
- * [minLedger, maxLedger] (`CorruptFileError` naming the run).
+ * [minLedger, maxLedger] (`CorruptFileError` naming the run). `checkStop`, called before every
+ * merged batch, may throw to abandon the encode (a cancelled build); the runs are closed either way.
  */
-export function encodeTxhashIndexPartition(task: TxhashIndexPartitionTask, sink: { fd: number; byteOffset: number }): EncodedBlocks {
+export function encodeTxhashIndexPartition(
+  task: TxhashIndexPartitionTask,
+  sink: { fd: number; byteOffset: number },
+  options: { checkStop?: () => void } = {},
+): EncodedBlocks {
   const merge = openTxhashRunMerge(task.runPaths, {
     ledgerSeqMin: task.minLedger,
     ledgerSeqMax: task.maxLedger,
@@ -121,7 +126,10 @@ export function encodeTxhashIndexPartition(task: TxhashIndexPartitionTask, sink:
       keyCount: task.keyCount,
       byteOffset: sink.byteOffset,
     });
-    for (const batch of merge.batches()) encoder.addBatch(batch);
+    for (const batch of merge.batches()) {
+      options.checkStop?.();
+      encoder.addBatch(batch);
+    }
     return encoder.finishBlocks();
   } finally {
     merge.close();

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { errnoCode } from "../errors.ts";
+import { type ChunkId, type LedgerSeq } from "../geometry/chunk.ts";
+import { writeRandomRuns } from "../formats/_txhash_test_runs.ts";
+import { openLakeSource } from "../lake/open_lake_source.ts";
+import { writeSynthLake } from "../synth/synth_lake.ts";
+import { BACKFILL_TEST_PASSPHRASE, lakeOptionsOf } from "../../test/support/backfill_fixture.ts";
+import { nextPausedWorkerGate, openGate } from "../../test/support/paused_worker_channel.ts";
+import { LEDGER_FEED_BATCH_LEDGERS_MAX, type ChunkWriteTask, type IndexBuildTask } from "./_worker_protocol.ts";
+import { runInWorker } from "./_worker_task.ts";
+
+const SUPPORT = join(import.meta.dir, "..", "..", "test", "support");
+const PREFIX = "Cannot run the cancelled test task";
+const FIRST_LEDGER = 2 as LedgerSeq;
+
+let root: string;
+let ledgers: Uint8Array[];
+
+beforeAll(async () => {
+  // realpath: /proc/self/fd shows resolved paths.
+  root = realpathSync(mkdtempSync(join(tmpdir(), "fullhistory-cancel-")));
+  const lakeDir = join(root, "lake");
+  await writeSynthLake({
+    outDir: lakeDir,
+    first: FIRST_LEDGER,
+    last: 201 as LedgerSeq,
+    profile: "sparse",
+    seed: 3,
+    networkPassphrase: BACKFILL_TEST_PASSPHRASE,
+    ledgersPerFile: 100,
+    filesPerPartition: 64_000,
+  });
+  const lake = await openLakeSource(lakeOptionsOf(lakeDir));
+  ledgers = await Array.fromAsync(lake.ledgers({ first: FIRST_LEDGER, last: 201 as LedgerSeq }));
+});
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** Every fd of this process open on a file under `dir`, unlinked ones (`… (deleted)`) included. */
+function openFilesUnder(dir: string): string[] {
+  const targets: string[] = [];
+  for (const fd of readdirSync("/proc/self/fd")) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT") continue; // the fd readdir itself used, closed since
+      throw err;
+    }
+    if (target.startsWith(`${dir}/`)) targets.push(target);
+  }
+  return targets;
+}
+
+describe("runInWorker() cancellation", () => {
+  test("an aborted chunk build closes and removes its writers' files before its Worker goes", async () => {
+    const dir = join(root, "chunk");
+    mkdirSync(dir);
+    const task: ChunkWriteTask = {
+      kind: "chunk",
+      chunkId: 0 as ChunkId,
+      kinds: ["ledgers", "events", "txhash"],
+      paths: {
+        ledgerPack: join(dir, "00000000.pack"),
+        events: { eventsPack: join(dir, "00000000.events.pack"), indexPack: join(dir, "00000000.index.pack"), indexHash: join(dir, "00000000.index.hash") },
+        txhashRun: join(dir, "00000000.bin"),
+      },
+      source: { kind: "hot" },
+    };
+    const controller = new AbortController();
+    const reason = new Error("another task exhausted its retries");
+    // The Worker asks for a second batch only after the first reached every open writer: abort then.
+    let nextIndex = 0;
+    const feed: Iterator<Uint8Array> = {
+      next: () => {
+        if (nextIndex === LEDGER_FEED_BATCH_LEDGERS_MAX) controller.abort(reason);
+        return { done: false, value: ledgers[nextIndex++]! };
+      },
+    };
+    const run = runInWorker(task, { signal: controller.signal, failurePrefix: PREFIX, ledgerFeed: feed });
+    await expect(run).rejects.toBe(reason);
+    expect(controller.signal.aborted).toBe(true);
+    expect(openFilesUnder(dir)).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test("an aborted index build closes its output and its nameless side file, and stops its partition Worker", async () => {
+    const dir = join(root, "index");
+    mkdirSync(dir);
+    const runs = await writeRandomRuns(dir, { runCount: 4, entriesPerRun: 50_000, seed: 7, firstLedger: FIRST_LEDGER, ledgersPerRun: 10_000 });
+    const task: IndexBuildTask = {
+      kind: "index",
+      runPaths: runs.runPaths,
+      outputPath: join(dir, "index.idx"),
+      minLedger: FIRST_LEDGER,
+      maxLedger: (FIRST_LEDGER + 40_000 - 1) as LedgerSeq,
+    };
+    const controller = new AbortController();
+    const reason = new Error("shutdown");
+    const gate = nextPausedWorkerGate();
+    const run = runInWorker(task, {
+      signal: controller.signal,
+      failurePrefix: PREFIX,
+      workerSpecifier: join(SUPPORT, "backfill_worker_paused.ts"),
+    });
+    // The build paused as it spawns its partition Worker: output and side file are open.
+    const opened = await gate;
+    expect(openFilesUnder(dir).some((target) => target.endsWith(" (deleted)"))).toBe(true);
+    controller.abort(reason);
+    openGate(opened);
+    await expect(run).rejects.toBe(reason);
+    expect(openFilesUnder(dir)).toEqual([]);
+    expect(readdirSync(dir).sort()).toEqual(runs.runPaths.map((path) => path.slice(dir.length + 1)).sort());
+  });
+});
