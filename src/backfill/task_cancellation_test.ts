@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errnoCode } from "../errors.ts";
@@ -17,12 +17,13 @@ const PREFIX = "Cannot run the cancelled test task";
 const FIRST_LEDGER = 2 as LedgerSeq;
 
 let root: string;
+let lakeDir: string;
 let ledgers: Uint8Array[];
 
 beforeAll(async () => {
   // realpath: /proc/self/fd shows resolved paths.
   root = realpathSync(mkdtempSync(join(tmpdir(), "fullhistory-cancel-")));
-  const lakeDir = join(root, "lake");
+  lakeDir = join(root, "lake");
   await writeSynthLake({
     outDir: lakeDir,
     first: FIRST_LEDGER,
@@ -56,21 +57,67 @@ function openFilesUnder(dir: string): string[] {
   return targets;
 }
 
+/** Chunk 0 with every kind, its files in `dir`, fed from the hot DB (a test's feed). */
+function chunkTask(dir: string): ChunkWriteTask {
+  return {
+    kind: "chunk",
+    chunkId: 0 as ChunkId,
+    kinds: ["ledgers", "events", "txhash"],
+    paths: {
+      ledgerPack: join(dir, "00000000.pack"),
+      events: { eventsPack: join(dir, "00000000.events.pack"), indexPack: join(dir, "00000000.index.pack"), indexHash: join(dir, "00000000.index.hash") },
+      txhashRun: join(dir, "00000000.bin"),
+    },
+    source: { kind: "hot" },
+  };
+}
+
+/** Answers the next message `worker` posts. */
+function nextMessage(worker: Worker): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    worker.addEventListener("message", (event: MessageEvent) => resolve(event.data), { once: true });
+    worker.addEventListener("error", (event: ErrorEvent) => reject(new Error(event.message)), { once: true });
+  });
+}
+
 describe("runInWorker() cancellation", () => {
-  test("an aborted chunk build closes and removes its writers' files before its Worker goes", async () => {
+  test("an aborted chunk build from the lake closes and removes its writers' files before its Worker goes", async () => {
+    const dir = join(root, "lake-chunk");
+    mkdirSync(dir);
+    // The second lake object becomes a FIFO: the build's Worker opening it is the instant to abort,
+    // with every writer open and the first object's ledgers streamed.
+    const objectPath = join(lakeDir, "FFFFFFFF--0-6399999", "FFFFFF9B--100-199.xdr.zst");
+    const objectBytes = readFileSync(objectPath);
+    rmSync(objectPath);
+    expect(Bun.spawnSync(["mkfifo", objectPath]).exitCode).toBe(0);
+    const fifoWriter = new Worker(join(SUPPORT, "fifo_writer_worker.ts"));
+    try {
+      const attached = nextMessage(fifoWriter);
+      fifoWriter.postMessage({ path: objectPath });
+      const task: ChunkWriteTask = { ...chunkTask(dir), source: { kind: "lake", lake: lakeOptionsOf(lakeDir) } };
+      const controller = new AbortController();
+      const reason = new Error("another task exhausted its retries");
+      // Settled early on purpose: a plain terminate() rejects at the abort, before the FIFO is fed.
+      const outcome = runInWorker(task, { signal: controller.signal, failurePrefix: PREFIX }).catch((error: unknown) => error);
+      expect(await attached).toBe("attached");
+      controller.abort(reason);
+      const written = nextMessage(fifoWriter);
+      fifoWriter.postMessage({ bytes: objectBytes });
+      expect(await written).toBe("written");
+      expect(await outcome).toBe(reason);
+      expect(openFilesUnder(root)).toEqual([]);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      fifoWriter.terminate();
+      rmSync(objectPath);
+      writeFileSync(objectPath, objectBytes);
+    }
+  });
+
+  test("an aborted chunk build from the hot feed closes and removes its writers' files before its Worker goes", async () => {
     const dir = join(root, "chunk");
     mkdirSync(dir);
-    const task: ChunkWriteTask = {
-      kind: "chunk",
-      chunkId: 0 as ChunkId,
-      kinds: ["ledgers", "events", "txhash"],
-      paths: {
-        ledgerPack: join(dir, "00000000.pack"),
-        events: { eventsPack: join(dir, "00000000.events.pack"), indexPack: join(dir, "00000000.index.pack"), indexHash: join(dir, "00000000.index.hash") },
-        txhashRun: join(dir, "00000000.bin"),
-      },
-      source: { kind: "hot" },
-    };
+    const task = chunkTask(dir);
     const controller = new AbortController();
     const reason = new Error("another task exhausted its retries");
     // The Worker asks for a second batch only after the first reached every open writer: abort then.
