@@ -6,20 +6,19 @@
  * Strategy: the range-partitioned gather of txindex.md §3.6. The key space is cut into 2^rangeBits
  * prefix ranges sized so one range holds about half of `rangeEntryCapacity` entries (tx hashes are
  * SHA-256, so ranges are balanced). Because every run is sorted, its entries of one range are
- * contiguous: for each range we find each run's slice in its validated part (a binary search; a
- * slice that reaches its end is completed by a refill that validates further). Each run is mapped
- * whole (`mapped` reader: its `rawWords` views the page cache, nothing is copied), then we
- * count-sort all slices straight from the mappings into the batch
+ * contiguous: for each range we find each run's slice in its read buffer (a binary search; a
+ * slice that reaches the buffer's end is completed by a refill that keeps the unread entries),
+ * then count-sort all slices straight from the raw buffers into the batch
  * (`TxhashEntries.gatherSorted`: no decoded copy of the runs, no unsorted copy of the range) and
  * emit it. Every run is still read once, sequentially. This replaces log2(k) heap steps per key
  * with a few array passes and measured about 2× a binary heap in Bun (docs/formats.md,
  * bench/txhash_index_bench.ts).
  *
  * Bound under skew: a range that would overflow `rangeEntryCapacity` (keys ground into one
- * prefix), or a run's slice longer than one refill step, is not grown; nothing of the range has
- * been consumed, so the range is merged with a binary heap instead, which needs one validated
- * entry per run. Heap memory is therefore capacity × 24 B, whatever the key distribution; the
- * mappings add address space and clean, reclaimable page-cache pages (docs/formats.md).
+ * prefix), or a run's slice that would not fit its read buffer, is not grown; nothing of the range
+ * has been consumed, so the range is merged with a binary heap instead, which needs one buffered
+ * entry per run. Memory is therefore runs × read buffer + capacity × 24 B, whatever the key
+ * distribution.
  *
  * Partitioned (`options.partition`, a parallel build's share, txhash_index_partition.ts): only the
  * ranges inside [keyWord0From, keyWord0End) are merged, each run read between the entry bounds a
@@ -37,10 +36,9 @@ const RANGE_ENTRY_CAPACITY_DEFAULT = 1 << 16;
 /** Entries per batch emitted by the heap fallback. */
 const HEAP_BATCH_ENTRIES = 1 << 16;
 /**
- * Runs' refill steps (entries validated at a time, the bound of a gathered slice) share this
- * budget, each at least READ_BUFFER_BYTES_MIN: 16 KiB for 1000 runs. Small, so a run's validated
- * entries are still in cache when a later range gathers them: as read buffers, 4 MiB merged 100
- * runs 10–15% faster than 64 MiB (docs/formats.md).
+ * Run read buffers share this budget (each at least READ_BUFFER_BYTES_MIN: 16 KiB for 1000 runs;
+ * reference: 128 KiB per file). Small, so a run's buffered entries are still in cache when a later
+ * range gathers them: 4 MiB merged 100 runs 10–15% faster than 64 MiB (docs/formats.md).
  */
 const READ_BUDGET_BYTES = 4 << 20;
 const READ_BUFFER_BYTES_MIN = 16 << 10;
@@ -96,7 +94,7 @@ export function openTxhashRunMerge(runPaths: readonly string[], options: TxhashR
           ledgerSeqMin: options.ledgerSeqMin,
           ledgerSeqMax: options.ledgerSeqMax,
           entryBounds: partition?.runEntryBounds[runIndex],
-          mapped: true,
+          columns: false,
         }),
       );
     }
@@ -204,8 +202,8 @@ export class TxhashRunMerge {
   }
 
   /**
-   * Sets each run's slice of the range below `keyWord0End`: slots [cursor, to). False when they do
-   * not fit: more than the range capacity in all, or a run's slice longer than a refill step
+   * Sets each run's slice of the range below `keyWord0End`: buffer slots [cursor, to). False when
+   * they do not fit: more than the range capacity in all, or a run's slice larger than its buffer
    * (the caller heap-merges the range; no reader's cursor moved).
    */
   #findSlices(slices: TxhashRunSlices, keyWord0End: number): boolean {
@@ -214,12 +212,12 @@ export class TxhashRunMerge {
       const reader = this.#readers[runIndex]!;
       if (reader.cursor === reader.bufferedCount) reader.refill();
       let end = firstSlotAtOrAbove(reader, keyWord0End);
-      if (end === reader.bufferedCount && !bufferHoldsRunEnd(reader)) {
-        // The slice reaches the validated end and goes on: validate one step further (in place).
+      if (end === reader.bufferedCount && !bufferHoldsRunEnd(reader) && reader.cursor > 0) {
+        // The slice reaches the buffer's end and goes on: the refill keeps it and reads after it.
         reader.refill();
         end = firstSlotAtOrAbove(reader, keyWord0End);
       }
-      if (end === reader.bufferedCount && !bufferHoldsRunEnd(reader)) return false; // the slice outgrows a refill step
+      if (end === reader.bufferedCount && !bufferHoldsRunEnd(reader)) return false; // the slice outgrows the buffer
       slices.from[runIndex] = reader.cursor;
       slices.to[runIndex] = end;
       entryCount += end - reader.cursor;

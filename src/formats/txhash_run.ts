@@ -131,12 +131,10 @@ export interface TxhashRunReaderOptions {
    */
   entryBounds?: { firstEntryIndex: number; endEntryIndex: number };
   /**
-   * Map the whole file (`Bun.mmap`, private, never written) and let `rawWords` view it: slot j is
-   * entry j, nothing is copied, `refill()` validates the next `bufferBytes` of entries in place,
-   * and there are no columns (the merge reads `rawWords`). Default false: a read buffer, decoded
-   * into `keyWords`/`ledgerSeqs` as well. Why and what it costs: docs/formats.md "Tx-hash index".
+   * Also decode the buffer into `keyWords`/`ledgerSeqs` (big-endian key words). Default true; the
+   * merge reads `rawWords` instead and passes false, saving a copy of every entry.
    */
-  mapped?: boolean;
+  columns?: boolean;
 }
 
 /**
@@ -156,29 +154,26 @@ export function openTxhashRun(path: string, options: TxhashRunReaderOptions = {}
 export class TxhashRunReader {
   readonly path: string;
   readonly entryCount: number;
-  /**
-   * Buffered entry j at words [5j, 5j + 5), as in the file: key bytes loaded as u32 LE, then the
-   * seq. Mapped: a view of every entry of the file; only slots below `bufferedCount` are validated.
-   */
+  /** Buffered entry j at words [5j, 5j + 5), as in the file: key bytes loaded as u32 LE, then the seq. */
   readonly rawWords: Uint32Array;
-  /** Unless mapped: key words of buffered entry j at [4j, 4j + 4), big-endian; else empty. */
+  /** With `columns`: key words of buffered entry j at [4j, 4j + 4), big-endian; else empty. */
   readonly keyWords: Uint32Array;
-  /** Unless mapped: ledger seq of buffered entry j; else empty. */
+  /** With `columns`: ledger seq of buffered entry j; else empty. */
   readonly ledgerSeqs: Uint32Array;
-  /** File entry index of buffer slot 0 (always 0 when mapped). */
+  /** File entry index of buffer slot 0. */
   bufferEntryIndex = 0;
   /** The first entry read: 0 unless `entryBounds` names a later one. */
   readonly firstEntryIndex: number;
   /** One past the last entry read: `entryCount` unless `entryBounds` names an earlier one. */
   readonly endEntryIndex: number;
-  /** Valid slots in the buffer: each validated, as read (mapped: the slots validated so far). */
+  /** Valid slots in the buffer. */
   bufferedCount = 0;
   /** The next unread slot. */
   cursor = 0;
   readonly #file: ReadFile;
   readonly #raw: Uint8Array;
-  readonly #mapped: boolean;
   readonly #bufferEntries: number;
+  readonly #columns: boolean;
   readonly #ledgerSeqMin: number;
   readonly #ledgerSeqMax: number;
   /** The last entry read (big-endian key words, seq): the predecessor of the next one read. */
@@ -194,13 +189,13 @@ export class TxhashRunReader {
     assert(this.#ledgerSeqMin <= this.#ledgerSeqMax, `ledger range [${this.#ledgerSeqMin}, ${this.#ledgerSeqMax}] is reversed`);
     const bufferEntries = Math.max(1, Math.floor((options.bufferBytes ?? READ_BUFFER_BYTES_DEFAULT) / TXHASH_RUN_ENTRY_BYTES));
     this.#bufferEntries = bufferEntries;
-    this.#mapped = options.mapped ?? false;
-    const columnEntries = this.#mapped ? 0 : bufferEntries;
+    this.#raw = new Uint8Array(bufferEntries * TXHASH_RUN_ENTRY_BYTES);
+    this.rawWords = new Uint32Array(this.#raw.buffer);
+    this.#columns = options.columns ?? true;
+    const columnEntries = this.#columns ? bufferEntries : 0;
     this.keyWords = new Uint32Array(columnEntries * TXHASH_KEY_WORDS);
     this.ledgerSeqs = new Uint32Array(columnEntries);
     this.entryCount = this.#readEntryCount();
-    this.#raw = this.#mapped ? mapRun(file, this.entryCount) : new Uint8Array(bufferEntries * TXHASH_RUN_ENTRY_BYTES);
-    this.rawWords = new Uint32Array(this.#raw.buffer, this.#raw.byteOffset, this.#raw.byteLength / 4);
     const bounds = options.entryBounds ?? { firstEntryIndex: 0, endEntryIndex: this.entryCount };
     assert(Number.isSafeInteger(bounds.firstEntryIndex), `run "${this.path}": first entry ${bounds.firstEntryIndex} is not an integer`);
     assert(bounds.firstEntryIndex >= 0, `run "${this.path}": first entry ${bounds.firstEntryIndex} is negative`);
@@ -208,13 +203,6 @@ export class TxhashRunReader {
     assert(bounds.endEntryIndex <= this.entryCount, `run "${this.path}": end entry ${bounds.endEntryIndex} is past its ${this.entryCount} entries`);
     this.firstEntryIndex = bounds.firstEntryIndex;
     this.endEntryIndex = bounds.endEntryIndex;
-    if (this.#mapped) {
-      // Slot j is entry j: the buffer never moves, its validated part grows from the first entry.
-      this.cursor = bounds.firstEntryIndex;
-      this.bufferedCount = bounds.firstEntryIndex;
-      if (bounds.firstEntryIndex > 0) this.#keepLast(bounds.firstEntryIndex - 1);
-      return;
-    }
     this.bufferEntryIndex = bounds.firstEntryIndex;
     if (bounds.firstEntryIndex > 0) this.#readPredecessor(bounds.firstEntryIndex - 1);
   }
@@ -225,18 +213,11 @@ export class TxhashRunReader {
   }
 
   /**
-   * Moves the unread slots to slot 0 and buffers the entries after them, as many as fit (mapped:
-   * validates the next buffer's worth of entries in place). Returns the unread count: 0 at the end
-   * of the run, the unread count alone when the buffer is full of unread entries. Validates every
-   * entry it reads (sorted after its predecessor, seq in range).
+   * Moves the unread slots to slot 0 and buffers the entries after them, as many as fit. Returns
+   * the buffered count: 0 at the end of the run, the unread count alone when the buffer is full of
+   * unread entries. Validates every entry it reads (sorted after its predecessor, seq in range).
    */
   refill(): number {
-    if (this.#mapped) {
-      const validatedEnd = Math.min(this.bufferedCount + this.#bufferEntries, this.endEntryIndex);
-      this.#validate({ from: this.bufferedCount, to: validatedEnd });
-      this.bufferedCount = validatedEnd;
-      return this.bufferedCount - this.cursor;
-    }
     const keptCount = this.bufferedCount - this.cursor;
     if (keptCount > 0 && this.cursor > 0) {
       this.rawWords.copyWithin(0, this.cursor * TXHASH_RUN_ENTRY_WORDS, this.bufferedCount * TXHASH_RUN_ENTRY_WORDS);
@@ -251,14 +232,11 @@ export class TxhashRunReader {
       this.#validate({ from: keptCount, to: keptCount + readCount });
       this.bufferedCount = keptCount + readCount;
     }
-    this.#decodeColumns();
+    if (this.#columns) this.#decodeColumns();
     return this.bufferedCount;
   }
 
-  /**
-   * Closes the file. Idempotent. A mapping is unmapped when the reader is garbage-collected
-   * (Bun.mmap has no explicit unmap); until then its pages are clean page cache, reclaimable.
-   */
+  /** Closes the file. Idempotent. */
   close(): void {
     this.#file.close();
   }
@@ -362,27 +340,4 @@ export class TxhashRunReader {
     const byteOffset = TXHASH_RUN_HEADER_BYTES + entryIndex * TXHASH_RUN_ENTRY_BYTES;
     return new CorruptFileError(this.path, `entry ${entryIndex} at byte ${byteOffset} ${what}`);
   }
-}
-
-/**
- * Maps the run read-only in effect (MAP_PRIVATE: a stray write through the view would never reach
- * the frozen file). The mapping is page-aligned, so the entry view after the 8-byte header is
- * u32-aligned. The size was checked on the open descriptor; the path is mapped anew, so the size
- * is checked again. Runs are immutable and a prune unlinks them, which keeps a mapping valid; only
- * a truncation while mapped would fault (SIGBUS), and nothing truncates a frozen file.
- */
-function mapRun(file: ReadFile, entryCount: number): Uint8Array {
-  let mapping: Uint8Array;
-  try {
-    mapping = Bun.mmap(file.path, { shared: false });
-  } catch (err) {
-    const code = errnoCode(err);
-    if (code === undefined) throw err;
-    throw new CorruptFileError(file.path, `cannot map the run (${code})`, { cause: err });
-  }
-  if (mapping.byteLength !== file.byteCount) {
-    throw new CorruptFileError(file.path, `mapped ${mapping.byteLength} bytes, the open file had ${file.byteCount}: it changed while opened`);
-  }
-  assert(mapping.byteOffset % 4 === 0, `run "${file.path}": the mapping is not u32-aligned`);
-  return mapping.subarray(TXHASH_RUN_HEADER_BYTES, TXHASH_RUN_HEADER_BYTES + entryCount * TXHASH_RUN_ENTRY_BYTES);
 }

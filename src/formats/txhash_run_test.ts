@@ -109,109 +109,57 @@ test("openTxhashRun() rejects a file shorter than the header and a missing file"
   expect(() => openTxhashRun(join(dir, "absent.bin"))).toThrow(CorruptFileError);
 });
 
-/** A run of `firstBytes.length` entries keyed hashOf(b, 0), seq 0, written as is (unsorted allowed). */
-function writeRawRun(path: string, firstBytes: number[]): string {
-  const bytes = new Uint8Array(txhashRunByteCount(firstBytes.length));
-  bytes[0] = firstBytes.length;
-  firstBytes.forEach((firstByte, entryIndex) => bytes.set(hashOf(firstByte, 0).subarray(0, 16), 8 + 20 * entryIndex));
+test("the reader rejects an unsorted run at the offending entry", () => {
+  const path = join(dir, "unsorted.bin");
+  const bytes = new Uint8Array(8 + 40);
+  bytes[0] = 2;
+  bytes.set(hashOf(0x20, 0).subarray(0, 16), 8);
+  bytes.set(hashOf(0x10, 0).subarray(0, 16), 28);
   writeFileSync(path, bytes);
-  return path;
-}
-
-for (const mapped of [false, true]) {
-  const kind = mapped ? "a mapped reader" : "the reader";
-
-  test(`${kind} rejects an unsorted run at the offending entry`, () => {
-    const reader = openTxhashRun(writeRawRun(join(dir, "unsorted.bin"), [0x20, 0x10]), { mapped });
-    expect(() => reader.refill()).toThrow(/entry 1 at byte 28 is below its predecessor/);
-    reader.close();
-  });
-
-  test(`${kind} rejects an entry below the last entry of its previous read`, () => {
-    const path = writeRawRun(join(dir, "unsorted-later.bin"), [0x10, 0x30, 0x20]);
-    const reader = openTxhashRun(path, { bufferBytes: 40, mapped });
-    expect(reader.refill()).toBe(2);
-    reader.cursor = 1; // one entry unread: the refill keeps it, so entry 2's predecessor is in the buffer
-    expect(() => reader.refill()).toThrow(/unsorted-later\.bin.*entry 2 at byte 48 is below its predecessor/);
-    reader.close();
-    const fresh = openTxhashRun(path, { bufferBytes: 40, mapped });
-    expect(fresh.refill()).toBe(2);
-    fresh.cursor = 2; // all read: entry 2's predecessor is the kept last entry of the earlier read
-    expect(() => fresh.refill()).toThrow(/entry 2 at byte 48 is below its predecessor/);
-    fresh.close();
-  });
-
-  test(`${kind} checks the first entry of its bounds against the entry before them`, () => {
-    const reader = openTxhashRun(writeRawRun(join(dir, "bounded.bin"), [0x10, 0x30, 0x20, 0x40]), {
-      mapped,
-      entryBounds: { firstEntryIndex: 2, endEntryIndex: 4 },
-    });
-    expect(reader.nextEntryIndex).toBe(2);
-    expect(() => reader.refill()).toThrow(/bounded\.bin.*entry 2 at byte 48 is below its predecessor/);
-    reader.close();
-  });
-
-  test(`${kind} rejects a seq outside the ledger range, naming file and seq`, async () => {
-    const path = await writeRunOf(join(dir, "range.bin"), [[hashOf(1, 1), 100], [hashOf(2, 2), 201]]);
-    const reader = openTxhashRun(path, { ledgerSeqMin: 100, ledgerSeqMax: 200, mapped });
-    expect(() => reader.refill()).toThrow(/range\.bin.*entry 1 at byte 28 has ledger seq 201 outside index coverage \[100, 200\]/);
-    reader.close();
-  });
-
-  test(`${kind} of a run without entries has nothing to refill`, async () => {
-    const reader = openTxhashRun(await writeRunOf(join(dir, "empty.bin"), []), { mapped });
-    expect(reader.entryCount).toBe(0);
-    expect(reader.refill()).toBe(0);
-    reader.close();
-  });
-}
-
-test("a mapped reader views every entry in place: slot j is entry j, refill() validates one buffer's worth more", async () => {
-  const path = await writeRunOf(join(dir, "mapped.bin"), [[hashOf(1, 1), 5], [hashOf(2, 2), 6], [hashOf(3, 3), 7]]);
-  const reader = openTxhashRun(path, { bufferBytes: 40, mapped: true });
-  expect(reader.rawWords.length).toBe(15);
-  expect(reader.keyWords.length).toBe(0);
-  expect(reader.refill()).toBe(2);
-  reader.cursor = 1;
-  expect(reader.refill()).toBe(2); // entries 1 and 2 unread, in place
-  expect(reader.bufferEntryIndex).toBe(0);
-  expect(reader.bufferedCount).toBe(3);
-  expect(Array.from(reader.rawWords).filter((_, word) => word % 5 === 4)).toEqual([5, 6, 7]);
-  reader.cursor = 3;
-  expect(reader.refill()).toBe(0);
+  const reader = openTxhashRun(path);
+  expect(() => reader.refill()).toThrow(/entry 1 at byte 28 is below its predecessor/);
   reader.close();
 });
 
-test("a mapped reader keeps reading a run unlinked after open (a prune unlinks; the mapping stays valid)", async () => {
-  const path = await writeRunOf(join(dir, "pruned.bin"), [[hashOf(1, 1), 5], [hashOf(2, 2), 6]]);
-  const reader = openTxhashRun(path, { mapped: true });
-  await rm(path);
+test("the reader rejects an entry below the last entry of its previous read", async () => {
+  const path = join(dir, "unsorted-later.bin");
+  const bytes = new Uint8Array(8 + 60);
+  bytes[0] = 3;
+  bytes.set(hashOf(0x10, 0).subarray(0, 16), 8);
+  bytes.set(hashOf(0x30, 0).subarray(0, 16), 28);
+  bytes.set(hashOf(0x20, 0).subarray(0, 16), 48);
+  writeFileSync(path, bytes);
+  const reader = openTxhashRun(path, { bufferBytes: 40 });
   expect(reader.refill()).toBe(2);
-  expect(reader.rawWords[9]).toBe(6);
+  reader.cursor = 1; // one entry unread: the refill keeps it, so entry 2's predecessor is in the buffer
+  expect(() => reader.refill()).toThrow(/unsorted-later\.bin.*entry 2 at byte 48 is below its predecessor/);
   reader.close();
-});
-
-test("a mapped reader never writes the file: its mapping is private", async () => {
-  const path = await writeRunOf(join(dir, "private.bin"), [[hashOf(1, 1), 5]]);
-  const before = readFileSync(path);
-  const reader = openTxhashRun(path, { mapped: true });
-  reader.rawWords[4] = 9;
-  expect(readFileSync(path)).toEqual(before);
-  reader.close();
+  const fresh = openTxhashRun(path, { bufferBytes: 40 });
+  expect(fresh.refill()).toBe(2);
+  fresh.cursor = 2; // all read: entry 2's predecessor is the kept last entry of the earlier read
+  expect(() => fresh.refill()).toThrow(/entry 2 at byte 48 is below its predecessor/);
+  fresh.close();
 });
 
 test("refill() keeps unread entries at slot 0 and returns them alone when the buffer is full of them", async () => {
   const path = await writeRunOf(join(dir, "keep.bin"), [[hashOf(1, 1), 5], [hashOf(2, 2), 6], [hashOf(3, 3), 7]]);
-  const reader = openTxhashRun(path, { bufferBytes: 40 });
+  const reader = openTxhashRun(path, { bufferBytes: 40, columns: false });
   expect(reader.refill()).toBe(2);
   expect(reader.refill()).toBe(2); // nothing read: no room
   reader.cursor = 1;
   expect(reader.refill()).toBe(2);
   expect(reader.bufferEntryIndex).toBe(1);
   expect(Array.from(reader.rawWords.subarray(0, 10)).filter((_, word) => word % 5 === 4)).toEqual([6, 7]);
+  expect(reader.keyWords.length).toBe(0);
   reader.close();
 });
 
+test("the reader rejects a seq outside the ledger range, naming file and seq", async () => {
+  const path = await writeRunOf(join(dir, "range.bin"), [[hashOf(1, 1), 100], [hashOf(2, 2), 201]]);
+  const reader = openTxhashRun(path, { ledgerSeqMin: 100, ledgerSeqMax: 200 });
+  expect(() => reader.refill()).toThrow(/range\.bin.*entry 1 at byte 28 has ledger seq 201 outside index coverage \[100, 200\]/);
+  reader.close();
+});
 
 test("writeTxhashRun() into a missing directory throws TxhashWriteError and leaves no file", async () => {
   const path = join(dir, "no-such-dir", "00000001.bin");
