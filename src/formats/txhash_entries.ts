@@ -59,6 +59,13 @@ export interface TxhashRunSlices {
   to: Uint32Array;
 }
 
+/** The sorts' shared prefix: a whole number of bits that leaves at least one digit bit. */
+function assertSharedPrefixBits(sharedPrefixBits: number): void {
+  assert(Number.isInteger(sharedPrefixBits), `shared prefix bits ${sharedPrefixBits} is not an integer`);
+  assert(sharedPrefixBits >= 0, `shared prefix bits ${sharedPrefixBits} is negative`);
+  assert(sharedPrefixBits < PREFIX_BITS, `shared prefix bits ${sharedPrefixBits} leave no digit bits`);
+}
+
 /** Counting-sort digit bits for `entryCount` entries below a shared prefix. */
 function digitBitsFor(entryCount: number, sharedPrefixBits: number): number {
   return Math.max(1, Math.min(DIGIT_BITS_MAX, PREFIX_BITS - sharedPrefixBits, Math.ceil(Math.log2(entryCount)) + DIGIT_BITS_EXTRA));
@@ -167,9 +174,7 @@ export class TxhashEntries {
    */
   sortInto(target: TxhashEntries, sharedPrefixBits: number): void {
     assert(target !== this, "sortInto() needs a separate target");
-    assert(Number.isInteger(sharedPrefixBits), `shared prefix bits ${sharedPrefixBits} is not an integer`);
-    assert(sharedPrefixBits >= 0, `shared prefix bits ${sharedPrefixBits} is negative`);
-    assert(sharedPrefixBits < PREFIX_BITS, `shared prefix bits ${sharedPrefixBits} leave no digit bits`);
+    assertSharedPrefixBits(sharedPrefixBits);
     const entryCount = this.#entryCount;
     target.clear();
     if (entryCount > target.ledgerSeqs.length) target.#grow(entryCount);
@@ -189,9 +194,7 @@ export class TxhashEntries {
   gatherSorted(slices: TxhashRunSlices, sharedPrefixBits: number): void {
     assert(slices.rawWords.length === slices.from.length, "every slice names its first slot");
     assert(slices.rawWords.length === slices.to.length, "every slice names its end slot");
-    assert(Number.isInteger(sharedPrefixBits), `shared prefix bits ${sharedPrefixBits} is not an integer`);
-    assert(sharedPrefixBits >= 0, `shared prefix bits ${sharedPrefixBits} is negative`);
-    assert(sharedPrefixBits < PREFIX_BITS, `shared prefix bits ${sharedPrefixBits} leave no digit bits`);
+    assertSharedPrefixBits(sharedPrefixBits);
     let entryCount = 0;
     for (let slice = 0; slice < slices.rawWords.length; slice++) entryCount += slices.to[slice]! - slices.from[slice]!;
     this.clear();
