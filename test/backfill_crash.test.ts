@@ -14,7 +14,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Catalog, closeCatalog, openCatalog } from "../src/catalog/catalog.ts";
-import { CRASH_AT_ENV, CRASH_POINTS } from "../src/crash_point.ts";
+import { CRASH_POINTS } from "../src/crash_point.ts";
+import { type DriverRun, type DurableState, runWithCrashPoint } from "./support/crash_run.ts";
 import { FullhistoryError } from "../src/errors.ts";
 import { openTxhashIndex } from "../src/formats/txhash_index_reader.ts";
 import { openTxhashRun } from "../src/formats/txhash_run.ts";
@@ -43,32 +44,13 @@ const BACKFILL_POINTS = CRASH_POINTS.filter((point) => /^(chunk|index|sweep)\./.
 const LATER_PASSES = ["chunk.ledger.appended:5000", "chunk.artifact.finished:2", "chunk.artifact.finished:3", "chunk.marked:2", "index.committed:2"];
 const CRASH_CASES = [...BACKFILL_POINTS, ...LATER_PASSES];
 
-interface DriverRun {
-  exitCode: number | null;
-  signalCode: string | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface DurableState {
-  keys: Record<string, string>;
-  tree: Record<string, string>;
-}
-
 let tempDir: string;
 let lakeDir: string;
 let clean: DurableState;
 let caseCount = 0;
 
-async function runCommand(command: string[], crashAt?: string): Promise<DriverRun> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  delete env[CRASH_AT_ENV];
-  if (crashAt !== undefined) env[CRASH_AT_ENV] = crashAt;
-  const child = Bun.spawn(command, { env, stdout: "pipe", stderr: "pipe", timeout: DRIVER_TIMEOUT_MS });
-  const [stdout, stderr] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
-  await child.exited;
-  const signalCode = typeof child.signalCode === "string" ? child.signalCode : null;
-  return { exitCode: child.exitCode, signalCode, stdout, stderr };
+function runCommand(command: string[], crashAt?: string): Promise<DriverRun> {
+  return runWithCrashPoint(command, { crashAt, timeoutMs: DRIVER_TIMEOUT_MS });
 }
 
 function runDriver(dataDir: string, crashAt?: string): Promise<DriverRun> {

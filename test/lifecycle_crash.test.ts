@@ -19,7 +19,8 @@ import { join } from "node:path";
 import { runAudit } from "../src/audit/run_audit.ts";
 import { type Violation } from "../src/audit/violation.ts";
 import { type Catalog, closeCatalog, openCatalog } from "../src/catalog/catalog.ts";
-import { CRASH_AT_ENV, CRASH_POINTS, LIFECYCLE_CRASH_POINTS } from "../src/crash_point.ts";
+import { CRASH_POINTS, LIFECYCLE_CRASH_POINTS } from "../src/crash_point.ts";
+import { type DriverRun, type DurableState, runWithCrashPoint } from "./support/crash_run.ts";
 import { artifactTreeHashes, catalogSnapshot, writeBackfillLake } from "./support/backfill_fixture.ts";
 import { fixtureLayout } from "./support/catalog_fixture.ts";
 import {
@@ -46,33 +47,14 @@ const CRASH_CASES = [
   "index.committed",
 ];
 
-interface DriverRun {
-  exitCode: number | null;
-  signalCode: string | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface DurableState {
-  keys: Record<string, string>;
-  tree: Record<string, string>;
-}
-
 let tempDir: string;
 let lakeDir: string;
 let storeDir: string;
 let clean: DurableState;
 let caseCount = 0;
 
-async function runDriver(dataDir: string, crashAt?: string): Promise<DriverRun> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  delete env[CRASH_AT_ENV];
-  if (crashAt !== undefined) env[CRASH_AT_ENV] = crashAt;
-  const child = Bun.spawn([process.execPath, DRIVER, dataDir, lakeDir], { env, stdout: "pipe", stderr: "pipe", timeout: DRIVER_TIMEOUT_MS });
-  const [stdout, stderr] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
-  await child.exited;
-  const signalCode = typeof child.signalCode === "string" ? child.signalCode : null;
-  return { exitCode: child.exitCode, signalCode, stdout, stderr };
+function runDriver(dataDir: string, crashAt?: string): Promise<DriverRun> {
+  return runWithCrashPoint([process.execPath, DRIVER, dataDir, lakeDir], { crashAt, timeoutMs: DRIVER_TIMEOUT_MS });
 }
 
 async function withCatalog<T>(dataDir: string, read: (catalog: Catalog) => T | Promise<T>): Promise<T> {
