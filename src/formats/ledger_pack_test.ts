@@ -130,3 +130,33 @@ test("ledger() reports a corrupt record as CorruptFileError naming the file", ()
     pack.close();
   }
 });
+
+const LEDGER_PACK_READER_MODULE = join(import.meta.dir, "ledger_pack_reader.ts");
+
+test("ledger() reads a ledger from a 10,000-record pack with ONE read after open (strace)", () => {
+  const path = join(dir.path, "00000007.pack");
+  writeLedgers(path, { first: FIRST, count: 10_000 });
+  const wanted = seq(FIRST + 6_789);
+  // The child opens the pack, touches a marker path, reads one ledger, touches another marker:
+  // every read syscall strace sees on the pack's fd between the markers is the ledger's.
+  const script =
+    `import { existsSync } from "node:fs"; import { openLedgerPack } from ${JSON.stringify(LEDGER_PACK_READER_MODULE)};` +
+    `const [path, first, wanted] = JSON.parse(process.argv.at(-1));` +
+    `const pack = openLedgerPack(path, { firstLedgerSeq: first, ledgerCount: 10000 });` +
+    `existsSync(path + ".opened"); const bytes = pack.ledger(wanted); existsSync(path + ".read");` +
+    `process.stdout.write(Buffer.from(bytes).toString("hex"));`;
+  const tracePath = join(dir.path, "reads.trace");
+  const command = ["strace", "-f", "-y", "-qq", "-e", "trace=%file,read,pread64,readv,preadv,preadv2", "-o", tracePath, process.execPath, "-e", script, JSON.stringify([path, FIRST, wanted])];
+  const child = Bun.spawnSync(command, { stdout: "pipe", stderr: "pipe" });
+  expect(child.stderr.toString()).toBe("");
+  expect(child.exitCode).toBe(0);
+  expect(child.stdout.toString()).toBe(Buffer.from(lcmOf(wanted)).toString("hex"));
+  const lines = fs.readFileSync(tracePath, "utf8").split("\n");
+  const opened = lines.findIndex((line) => line.includes(`${path}.opened`));
+  const read = lines.findIndex((line) => line.includes(`${path}.read`));
+  expect(opened).toBeGreaterThan(-1);
+  expect(read).toBeGreaterThan(opened);
+  const packReads = lines.slice(opened + 1, read).filter((line) => line.includes(`<${path}>`));
+  expect(packReads).toHaveLength(1);
+  expect(packReads[0]).toMatch(/^\d+\s+pread64\(/);
+});
