@@ -24,9 +24,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CRASH_POINTS, type CrashPoint } from "../src/crash_point.ts";
-import { type ChunkId, chunkLastLedger } from "../src/geometry/chunk.ts";
 import { Prng } from "../src/synth/prng.ts";
-import { type DaemonProcess, startDaemon } from "./support/daemon_process.ts";
+import { type DaemonProcess, LAST_COMMITTED_METRIC, settled, startDaemon } from "./support/daemon_process.ts";
 import { appendLake, copyDaemonStore, type DaemonStore, freePort, writeDaemonStore } from "./support/daemon_store.ts";
 import { runCli } from "./support/e2e_cli.ts";
 import { catalogDump } from "./support/e2e_store.ts";
@@ -39,7 +38,6 @@ const TEMPLATE_LAKE_LAST = 19_999;
 const CASE_LAKE_LAST = 20_299;
 const CLOSED_CHUNK = 1;
 const RETENTION_CHUNKS = 1;
-const LAST_COMMITTED = "fullhistory_last_committed_ledger";
 /** Between reads of /metrics while tracking what the daemon acknowledged (sampling, not waiting). */
 const ACK_POLL_MS = 10;
 /** Random kills: how many, and the window after catch-up (the boundary's work happens in it). */
@@ -107,21 +105,12 @@ function start(store: DaemonStore, options: { crashAt?: string }): DaemonProcess
   return daemon;
 }
 
-/** Ingestion committed `lastLedgerSeq` and a lifecycle run saw chunk `closedChunk` complete. */
-async function settled(daemon: DaemonProcess, options: { lastLedgerSeq: number; closedChunk: number }): Promise<void> {
-  await daemon.waitForMetric(LAST_COMMITTED, (value) => value >= options.lastLedgerSeq);
-  const throughLedgerSeq = chunkLastLedger(options.closedChunk as ChunkId);
-  await daemon.waitForLog(`a lifecycle run through ${throughLedgerSeq}`, (line) => {
-    return line["msg"] === "lifecycle: run complete" && (line["through"] as number) >= throughLedgerSeq;
-  });
-}
-
 /** The highest last committed ledger read from the daemon's /metrics until it exits. */
 async function acknowledgedLedger(daemon: DaemonProcess): Promise<number> {
   let acknowledged = 0;
   // Bounded by the child's life.
   while (!daemon.hasExited()) {
-    acknowledged = Math.max(acknowledged, (await daemon.metric(LAST_COMMITTED)) ?? 0);
+    acknowledged = Math.max(acknowledged, (await daemon.metric(LAST_COMMITTED_METRIC)) ?? 0);
     await Bun.sleep(ACK_POLL_MS);
   }
   return acknowledged;

@@ -20,7 +20,7 @@ import { lockRoots } from "../src/lock/root_locks.ts";
 import { findTransaction } from "../src/read/find_transaction.ts";
 import { Prng } from "../src/synth/prng.ts";
 import { networkIdOf } from "../src/xdr/network_id.ts";
-import { type DaemonProcess, logsWithMessage, startDaemon } from "./support/daemon_process.ts";
+import { type DaemonProcess, LAST_COMMITTED_METRIC, logsWithMessage, settled, startDaemon } from "./support/daemon_process.ts";
 import {
   appendLake,
   corruptLakeObject,
@@ -39,7 +39,6 @@ const TEST_TIMEOUT_MS = 240_000;
 const FIRST_LAKE_LAST = 19_000;
 /** How much the test grows the lake per step while the daemon follows it. */
 const GROWTH_STEP_LEDGERS = 1_500;
-const LAST_COMMITTED = "fullhistory_last_committed_ledger";
 
 let lakeDir = "";
 let lakeLast = 0;
@@ -83,21 +82,12 @@ function start(store: DaemonStore): DaemonProcess {
   return daemon;
 }
 
-/** Waits until the daemon committed `lastLedgerSeq` and a lifecycle run saw chunk `closedChunk` complete. */
-async function settled(daemon: DaemonProcess, options: { lastLedgerSeq: number; closedChunk: number }): Promise<void> {
-  await daemon.waitForMetric(LAST_COMMITTED, (value) => value >= options.lastLedgerSeq);
-  const throughLedgerSeq = chunkLastLedger(options.closedChunk as ChunkId);
-  await daemon.waitForLog(`a lifecycle run through ${throughLedgerSeq}`, (line) => {
-    return line["msg"] === "lifecycle: run complete" && (line["through"] as number) >= throughLedgerSeq;
-  });
-}
-
 /** Grows the lake in steps to `last`, each time waiting until the daemon committed the new end. */
 async function followGrowth(daemon: DaemonProcess, last: number): Promise<number> {
   // Bounded by the distance to `last` in steps.
   while (lakeLast < lakeEndOf(last)) {
     const end = await growLakeTo(Math.min(last, lakeLast + GROWTH_STEP_LEDGERS));
-    await daemon.waitForMetric(LAST_COMMITTED, (value) => value >= end);
+    await daemon.waitForMetric(LAST_COMMITTED_METRIC, (value) => value >= end);
   }
   return lakeLast;
 }
@@ -261,7 +251,7 @@ describe("a daemon following a growing lake", () => {
       const resumed = await restarted.waitForLog("ingestion resuming", (line) => line["msg"] === "ingestion resuming");
       expect(resumed).toMatchObject({ chunk: "00000003", resume_ledger: stoppedAt + 1 });
       const end = await growLakeTo(stoppedAt + 100);
-      await restarted.waitForMetric(LAST_COMMITTED, (value) => value >= end);
+      await restarted.waitForMetric(LAST_COMMITTED_METRIC, (value) => value >= end);
       expect(await unresolved(store, lakeTxHashes({ first: stoppedAt - 50, last: end }))).toEqual([]);
       restarted.kill("SIGTERM");
       expect((await restarted.exited()).exitCode).toBe(0);
@@ -305,7 +295,7 @@ describe("the supervisor in a real process", () => {
       const store = await newStore({ retentionChunks: 1 });
       const daemon = start(store);
       const lastLedgerSeq = lakeLast;
-      await daemon.waitForMetric(LAST_COMMITTED, (value) => value >= lastLedgerSeq);
+      await daemon.waitForMetric(LAST_COMMITTED_METRIC, (value) => value >= lastLedgerSeq);
       corruptLakeObject(lakeDir, lastLedgerSeq + 1);
       const failed = await daemon.waitForLog("a restart", (line) => String(line["msg"]).startsWith("daemon run failed; restarting in "));
       expect(failed).toMatchObject({ level: "warn", msg: "daemon run failed; restarting in 1s", consecutive_failures: 1 });
@@ -313,7 +303,7 @@ describe("the supervisor in a real process", () => {
       // The run keeps failing on the same object, each wait longer, until the object is fixed.
       await daemon.waitForLog("a second restart", (line) => line["msg"] === "daemon run failed; restarting in 2s");
       await growLakeTo(lastLedgerSeq + 1); // rewrites the object over the corrupt one
-      await daemon.waitForMetric(LAST_COMMITTED, (value) => value >= lastLedgerSeq + 100);
+      await daemon.waitForMetric(LAST_COMMITTED_METRIC, (value) => value >= lastLedgerSeq + 100);
       expect(await daemon.metric("fullhistory_daemon_restarts_total")).toBeGreaterThanOrEqual(2);
       daemon.kill("SIGTERM");
       expect((await daemon.exited()).exitCode).toBe(0);

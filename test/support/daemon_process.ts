@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { CRASH_AT_ENV } from "../../src/crash_point.ts";
 import { errnoCode } from "../../src/errors.ts";
+import { type ChunkId, chunkLastLedger } from "../../src/geometry/chunk.ts";
 
 const MAIN = join(import.meta.dir, "..", "..", "src", "cli", "main.ts");
 
@@ -142,4 +143,16 @@ export function startDaemon(configPath: string, options: StartDaemonOptions): Da
 /** The log lines of `logs` whose message is `msg`. */
 export function logsWithMessage(logs: readonly LogLine[], msg: string): LogLine[] {
   return logs.filter((line) => line["msg"] === msg);
+}
+
+/** The daemon's gauge of its last committed ledger (reference §10.1). */
+export const LAST_COMMITTED_METRIC = "fullhistory_last_committed_ledger";
+
+/** Waits until the daemon committed `lastLedgerSeq` and a lifecycle run saw chunk `closedChunk` complete. */
+export async function settled(daemon: DaemonProcess, options: { lastLedgerSeq: number; closedChunk: number }): Promise<void> {
+  await daemon.waitForMetric(LAST_COMMITTED_METRIC, (value) => value >= options.lastLedgerSeq);
+  const throughLedgerSeq = chunkLastLedger(options.closedChunk as ChunkId);
+  await daemon.waitForLog(`a lifecycle run through ${throughLedgerSeq}`, (line) => {
+    return line["msg"] === "lifecycle: run complete" && (line["through"] as number) >= throughLedgerSeq;
+  });
 }
