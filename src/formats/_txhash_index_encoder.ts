@@ -1,12 +1,14 @@
 /**
  * The streaming `.idx` block encoder (txindex.md §3.4; layout in `_txhash_index_layout.ts`).
- * Entries arrive in total key order from the run merge; the encoder emits blocks strictly
- * sequentially through one 1 MiB buffer, so memory is the buffer, the counts (4 B per block) and
- * the current block's upper bitvector (m/8 bytes) — a skewed block is streamed, not held.
+ * Entries arrive in prefix order from the run merge (`TxhashIndexBatch`: key words 0–1 and the
+ * seq, ascending by the key words); the encoder emits blocks strictly sequentially through one
+ * 1 MiB buffer, so memory is the buffer, the counts (4 B per block) and the current block's upper
+ * bitvector (m/8 bytes) — a skewed block is streamed, not held.
  *
  * Determinism: entries with the same quotient (same block and U + 8 bits) are the only ones whose
- * order the key order does not fix in the output; they are ordered by payload (their entry words
- * differ only in the payload), the full key being irrelevant to the bytes. Same key set ⇒ same bytes.
+ * order the prefix order does not fix in the output; they are ordered by payload (their entry words
+ * differ only in the payload), the rest of the key being irrelevant to the bytes. So the merge may
+ * hand them over in any order: same key set ⇒ same bytes.
  * @module
  */
 
@@ -25,7 +27,7 @@ import {
   idxCrc,
   upperWordCount,
 } from "./_txhash_index_layout.ts";
-import { TXHASH_KEY_WORDS, type TxhashEntries } from "./txhash_entries.ts";
+import { TXHASH_INDEX_ENTRY_WORDS, type TxhashIndexBatch } from "./_txhash_index_batch.ts";
 
 const OUTPUT_BUFFER_BYTES = 1 << 20;
 /** A block's keys plus 2^U must index its upper bitvector with u32 arithmetic. */
@@ -128,16 +130,15 @@ export class TxhashIndexEncoder {
   }
 
   /**
-   * Encodes a batch of entries that continues the total key order. The hot loop of a window build
-   * (≈ 3·10^9 keys): almost every key is a quotient of its own, so a one-entry run is emitted right
-   * here, on locals, without `#flushRun`'s sort. The locals are written back before any method that
+   * Encodes a batch of entries that continues the prefix order (a quotient never goes back). The
+   * hot loop of a window build (≈ 3·10^9 keys): almost every key is a quotient of its own, so a
+   * one-entry run is emitted right here, on locals, without `#flushRun`'s sort. The locals are written back before any method that
    * reads the fields runs (`#flushOutput`, `#flushRun`, `#openBlock`) and reloaded after. Measured
    * on 6M keys, encoder alone: 24 ns a key with a method call per run, 20 with a one-entry method,
    * 17 on locals (docs/formats.md).
    */
-  addBatch(batch: TxhashEntries): void {
-    const keyWords = batch.keyWords;
-    const ledgerSeqs = batch.ledgerSeqs;
+  addBatch(batch: TxhashIndexBatch): void {
+    const entryWords = batch.entryWords;
     const entryCount = batch.entryCount;
     const quotientScale = this.#quotientScale;
     const lowByteFromWord0 = this.#lowByteFromWord0;
@@ -153,14 +154,14 @@ export class TxhashIndexEncoder {
     let blockEndQuotient = this.#blockEndQuotient;
     let upper = this.#upper;
     let outFillWords = this.#outFillWords;
-    for (let entryIndex = 0; entryIndex < entryCount; entryIndex++) {
-      const wordIndex = entryIndex * TXHASH_KEY_WORDS;
-      const keyWord0 = keyWords[wordIndex]!;
-      const keyWord1 = keyWords[wordIndex + 1]!;
+    const wordEnd = entryCount * TXHASH_INDEX_ENTRY_WORDS;
+    for (let wordIndex = 0; wordIndex < wordEnd; wordIndex += TXHASH_INDEX_ENTRY_WORDS) {
+      const keyWord0 = entryWords[wordIndex]!;
+      const keyWord1 = entryWords[wordIndex + 1]!;
       const quotient = Math.floor((keyWord0 * 65536 + (keyWord1 >>> 16)) * quotientScale);
-      const payload = ledgerSeqs[entryIndex]! - minLedger;
-      if (payload < 0) throw new InvariantError(`seq ${ledgerSeqs[entryIndex]} is below the index's first ledger ${minLedger}`);
-      if (payload > IDX_PAYLOAD_MAX) throw new InvariantError(`seq ${ledgerSeqs[entryIndex]} overflows the 3-byte payload`);
+      const payload = entryWords[wordIndex + 2]! - minLedger;
+      if (payload < 0) throw new InvariantError(`seq ${entryWords[wordIndex + 2]} is below the index's first ledger ${minLedger}`);
+      if (payload > IDX_PAYLOAD_MAX) throw new InvariantError(`seq ${entryWords[wordIndex + 2]} overflows the 3-byte payload`);
       const lowWord = lowByteFromWord0 ? keyWord0 : (keyWord0 << 16) | (keyWord1 >>> 16);
       const entryWord = (((lowWord >>> lowByteShift) & 0xff) | (payload << IDX_LOW_BITS)) >>> 0;
       if (quotient === runQuotient) {

@@ -7,7 +7,8 @@ import { InvariantError } from "../assert.ts";
 import type { LedgerSeq } from "../geometry/chunk.ts";
 import { TxhashIndexEncoder, writeCountsAndFooter } from "./_txhash_index_encoder.ts";
 import { txhashIndexParams } from "./_txhash_index_layout.ts";
-import { TxhashEntries } from "./txhash_entries.ts";
+import { TxhashIndexBatch } from "./_txhash_index_batch.ts";
+import { TXHASH_RUN_ENTRY_WORDS } from "./txhash_entries.ts";
 
 let dir: string;
 let fd: number;
@@ -20,10 +21,20 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function entriesOf(pairs: [number, number][]): TxhashEntries {
-  const entries = new TxhashEntries();
-  for (const [firstByte, ledgerSeq] of pairs) entries.add(new Uint8Array(32).fill(firstByte), ledgerSeq as LedgerSeq);
-  return entries;
+/** A batch of the index entries of (hash, seq) pairs, in the given order (as the merge's heap fallback fills it). */
+function batchOfHashes(pairs: readonly { hash: Uint8Array; ledgerSeq: number }[]): TxhashIndexBatch {
+  const batch = new TxhashIndexBatch(pairs.length);
+  const runEntry = new Uint32Array(TXHASH_RUN_ENTRY_WORDS);
+  for (const { hash, ledgerSeq } of pairs) {
+    runEntry.set(new Uint32Array(hash.slice(0, 16).buffer)); // run layout: key bytes loaded as u32 LE
+    runEntry[4] = ledgerSeq;
+    batch.appendRunEntry(runEntry, 0);
+  }
+  return batch;
+}
+
+function entriesOf(pairs: [number, number][]): TxhashIndexBatch {
+  return batchOfHashes(pairs.map(([firstByte, ledgerSeq]) => ({ hash: new Uint8Array(32).fill(firstByte), ledgerSeq })));
 }
 
 function encoderFor(keyCount: number): TxhashIndexEncoder {
@@ -73,13 +84,7 @@ function sortedPairsWithSharedQuotients(keyCount: number): { hash: Uint8Array; l
   return pairs;
 }
 
-function entriesOfHashes(pairs: readonly { hash: Uint8Array; ledgerSeq: LedgerSeq }[]): TxhashEntries {
-  const entries = new TxhashEntries();
-  for (const { hash, ledgerSeq } of pairs) entries.add(hash, ledgerSeq);
-  return entries;
-}
-
-function encodedBytes(batches: TxhashEntries[], keyCount: number): Buffer {
+function encodedBytes(batches: TxhashIndexBatch[], keyCount: number): Buffer {
   const path = join(dir, `batches-${batches.length}.idx`);
   const batchFd = openSync(path, "w");
   try {
@@ -96,10 +101,26 @@ test("the encoded bytes do not depend on where batches cut runs and blocks", () 
   const keyCount = 5000;
   const pairs = sortedPairsWithSharedQuotients(keyCount);
   expect(pairs.length).toBe(keyCount);
-  const whole = encodedBytes([entriesOfHashes(pairs)], keyCount);
+  const whole = encodedBytes([batchOfHashes(pairs)], keyCount);
   for (const batchEntries of [1, 2, 7, 1024]) {
-    const batches: TxhashEntries[] = [];
-    for (let from = 0; from < keyCount; from += batchEntries) batches.push(entriesOfHashes(pairs.slice(from, from + batchEntries)));
+    const batches: TxhashIndexBatch[] = [];
+    for (let from = 0; from < keyCount; from += batchEntries) batches.push(batchOfHashes(pairs.slice(from, from + batchEntries)));
     expect(encodedBytes(batches, keyCount).equals(whole)).toBe(true);
   }
+});
+
+test("the encoded bytes do not depend on the order of keys that share their top 48 bits (prefix order suffices)", () => {
+  const keyCount = 5000;
+  const pairs = sortedPairsWithSharedQuotients(keyCount);
+  const whole = encodedBytes([batchOfHashes(pairs)], keyCount);
+  // Reverse each group of keys with one 48-bit prefix: the key order breaks, the prefix order holds.
+  const reordered: typeof pairs = [];
+  for (let from = 0; from < keyCount; ) {
+    let end = from + 1;
+    while (end < keyCount && pairs[end]!.hash.subarray(0, 6).every((byte, index) => byte === pairs[from]!.hash[index])) end++;
+    reordered.push(...pairs.slice(from, end).reverse());
+    from = end;
+  }
+  expect(reordered[0]!.hash[6]).toBe(2); // the first prefix's three keys now come last-first
+  expect(encodedBytes([batchOfHashes(reordered)], keyCount).equals(whole)).toBe(true);
 });

@@ -1,9 +1,9 @@
 /**
  * Tx-hash entries in columns: (16-byte key = tx hash bytes 0..15, absolute ledger seq) pairs, the
- * unit of the `.bin` run (reference §8.6) and of the `.idx` build (txindex.md §3.4). One chunk's
- * entries are collected here before `writeTxhashRun` sorts and writes them (D8: a fee bump adds
- * its inner hash as a second entry); the run merge gathers each key range from the runs' read
- * buffers straight into these columns, sorted (`gatherSorted`).
+ * unit of the `.bin` run (reference §8.6). One chunk's entries are collected here before
+ * `writeTxhashRun` sorts and writes them (D8: a fee bump adds its inner hash as a second entry).
+ * The `.idx` build does not use this type: its merge keeps only what the index stores
+ * (`_txhash_index_batch.ts`).
  *
  * Keys are held as four big-endian u32 words, so numeric order on the words is the bytewise order
  * of the key. The total order of entries is (key, then ledger seq): duplicate keys are kept and
@@ -12,12 +12,20 @@
  * Sorting is one counting pass on the key bits after a shared prefix (keys are SHA-256 output,
  * hence uniform: buckets hold about two entries), then one insertion pass over the whole array,
  * which reorders only within buckets; a bucket that skewed input made large is comparison-sorted
- * first, so no input is quadratic.
+ * first, so no input is quadratic (`_txhash_counting_sort.ts`).
  * @module
  */
 
 import { InvariantError, assert } from "../assert.ts";
 import type { LedgerSeq } from "../geometry/chunk.ts";
+import {
+  SORT_PREFIX_BITS,
+  assertSharedPrefixBits,
+  digitBitsFor,
+  sortLargeBuckets,
+  startsFromSizes,
+  zeroedBucketEnds,
+} from "./_txhash_counting_sort.ts";
 
 /** Bytes of a tx-hash key: the first 16 bytes of the 32-byte hash (reference §8.6). */
 export const TXHASH_KEY_BYTES = 16;
@@ -28,15 +36,6 @@ export const TXHASH_KEY_WORDS = TXHASH_KEY_BYTES / 4;
  * and D8 at most doubles that; 2^27 is over 40 times more and keeps the columns under 2.7 GiB.
  */
 export const TXHASH_ENTRIES_MAX = 2 ** 27;
-
-/** Counting-sort digits: at most 2^19 buckets (a 2 MiB count array; measured fastest for a dense chunk). */
-const DIGIT_BITS_MAX = 19;
-/** Digit bits beyond log2(entries): most buckets then hold zero or one entry, so few are reordered. */
-const DIGIT_BITS_EXTRA = -1;
-/** Buckets up to this size are insertion-sorted; larger ones (only under skew) use a comparison sort. */
-const INSERTION_SORT_MAX = 16;
-/** Digits are taken from the top 48 bits of the key, which a float64 holds exactly. */
-const PREFIX_BITS = 48;
 
 /**
  * Words of one entry as a run stores it (reference §8.6): the 16 key bytes as four u32 loaded
@@ -50,35 +49,6 @@ assert(TXHASH_ENTRIES_MAX * TXHASH_KEY_WORDS < 2 ** 32, "key word indexes must s
 /** Swaps the byte order of a u32: a little-endian load of 4 key bytes ↔ their big-endian value. */
 export function swapBytes32(word: number): number {
   return ((word >>> 24) | ((word >>> 8) & 0xff00) | ((word & 0xff00) << 8) | (word << 24)) >>> 0;
-}
-
-/** Slices of buffers in run layout (`TXHASH_RUN_ENTRY_WORDS`): slice i is slots [from[i], to[i]) of rawWords[i]. */
-export interface TxhashRunSlices {
-  rawWords: readonly Uint32Array[];
-  from: Uint32Array;
-  to: Uint32Array;
-}
-
-/** The sorts' shared prefix: a whole number of bits that leaves at least one digit bit. */
-function assertSharedPrefixBits(sharedPrefixBits: number): void {
-  assert(Number.isInteger(sharedPrefixBits), `shared prefix bits ${sharedPrefixBits} is not an integer`);
-  assert(sharedPrefixBits >= 0, `shared prefix bits ${sharedPrefixBits} is negative`);
-  assert(sharedPrefixBits < PREFIX_BITS, `shared prefix bits ${sharedPrefixBits} leave no digit bits`);
-}
-
-/** Counting-sort digit bits for `entryCount` entries below a shared prefix. */
-function digitBitsFor(entryCount: number, sharedPrefixBits: number): number {
-  return Math.max(1, Math.min(DIGIT_BITS_MAX, PREFIX_BITS - sharedPrefixBits, Math.ceil(Math.log2(entryCount)) + DIGIT_BITS_EXTRA));
-}
-
-/** Turns bucket sizes into bucket starts in place; scattering then advances each to its end. */
-function startsFromSizes(bucketEnds: Uint32Array): void {
-  let total = 0;
-  for (let bucket = 0; bucket < bucketEnds.length; bucket++) {
-    const size = bucketEnds[bucket]!;
-    bucketEnds[bucket] = total;
-    total += size;
-  }
 }
 
 /** Options for `new TxhashEntries()`. */
@@ -98,8 +68,8 @@ export class TxhashEntries {
   readonly entryCountMax: number;
   #entryCount = 0;
   #digits = new Uint32Array(0);
-  /** `sortInto`'s bucket ends, kept between calls: the merge sorts one range after another. */
-  #bucketEnds = new Uint32Array(0);
+  /** `sortInto`'s bucket ends, kept between calls. */
+  #bucketEnds: Uint32Array = new Uint32Array(0);
 
   constructor(options: TxhashEntriesOptions = {}) {
     const entryCountMax = options.entryCountMax ?? TXHASH_ENTRIES_MAX;
@@ -134,19 +104,6 @@ export class TxhashEntries {
     this.#entryCount = entryIndex + 1;
   }
 
-  /** Appends the entry at `slot` of a buffer in run layout (`TXHASH_RUN_ENTRY_WORDS`), swapping its key words. */
-  appendRunEntry(rawWords: Uint32Array, slot: number): void {
-    if (this.#entryCount === this.ledgerSeqs.length) this.#grow(this.#entryCount + 1);
-    const to = this.#entryCount * TXHASH_KEY_WORDS;
-    const from = slot * TXHASH_RUN_ENTRY_WORDS;
-    this.keyWords[to] = swapBytes32(rawWords[from]!);
-    this.keyWords[to + 1] = swapBytes32(rawWords[from + 1]!);
-    this.keyWords[to + 2] = swapBytes32(rawWords[from + 2]!);
-    this.keyWords[to + 3] = swapBytes32(rawWords[from + 3]!);
-    this.ledgerSeqs[this.#entryCount] = rawWords[from + 4]!;
-    this.#entryCount += 1;
-  }
-
   /** Forgets every entry; keeps the allocated columns. */
   clear(): void {
     this.#entryCount = 0;
@@ -169,8 +126,8 @@ export class TxhashEntries {
 
   /**
    * Replaces the contents of `target` with these entries in total order. Every key must share its
-   * top `sharedPrefixBits` bits (the merge's range buffer holds one prefix range); the counting
-   * pass scatters entries by the bits after them, then each bucket is sorted in place.
+   * top `sharedPrefixBits` bits (0 for a chunk's entries); the counting pass scatters entries by
+   * the bits after them, then each bucket is sorted in place.
    */
   sortInto(target: TxhashEntries, sharedPrefixBits: number): void {
     assert(target !== this, "sortInto() needs a separate target");
@@ -184,95 +141,12 @@ export class TxhashEntries {
     target.#sortBuckets(this.#scatterByDigit(target, { sharedPrefixBits, digitBits }));
   }
 
-  /**
-   * Replaces the contents with the entries of `slices` — buffers in a run's own layout (reference
-   * §8.6), as a run reader holds them — in total order: the merge's range gather (txindex.md §3.6)
-   * without decoding the runs or copying the range first. Counting pass on the raw words, then
-   * the scatter swaps each key word on its way into this entries' columns. Every key must share
-   * its top `sharedPrefixBits` bits.
-   */
-  gatherSorted(slices: TxhashRunSlices, sharedPrefixBits: number): void {
-    assert(slices.rawWords.length === slices.from.length, "every slice names its first slot");
-    assert(slices.rawWords.length === slices.to.length, "every slice names its end slot");
-    assertSharedPrefixBits(sharedPrefixBits);
-    let entryCount = 0;
-    for (let slice = 0; slice < slices.rawWords.length; slice++) entryCount += slices.to[slice]! - slices.from[slice]!;
-    this.clear();
-    if (entryCount > this.ledgerSeqs.length) this.#grow(entryCount);
-    this.#entryCount = entryCount;
-    if (entryCount === 0) return;
-    const digitBits = digitBitsFor(entryCount, sharedPrefixBits);
-    this.#sortBuckets(this.#scatterRunSlices(slices, { sharedPrefixBits, digitBits }));
-  }
-
-  /**
-   * Finishes a sort after a counting scatter grouped the entries by digit (`bucketEnds`). Skew
-   * made some buckets large: comparison-sort them first, so the one insertion pass below moves an
-   * entry only within a bucket of at most INSERTION_SORT_MAX (never quadratic).
-   */
+  /** Finishes a sort after the counting scatter grouped the entries by digit (`bucketEnds`). */
   #sortBuckets(bucketEnds: Uint32Array): void {
-    let bucketStart = 0;
-    for (let bucket = 0; bucket < bucketEnds.length; bucket++) {
-      const bucketEnd = bucketEnds[bucket]!;
-      if (bucketEnd - bucketStart > INSERTION_SORT_MAX) this.#comparisonSort({ from: bucketStart, to: bucketEnd });
-      bucketStart = bucketEnd;
-    }
+    sortLargeBuckets(bucketEnds, (range) => this.#comparisonSort(range));
     // Entries are grouped by digit, so one insertion pass over all of them only reorders within a
     // bucket: no per-bucket loop (measured: the loop and its calls cost more than the moves).
     this.#insertionSort({ from: 0, to: this.#entryCount });
-  }
-
-  /** Counting scatter of `slices` (run layout) into these columns; returns each bucket's end. */
-  #scatterRunSlices(slices: TxhashRunSlices, digit: { sharedPrefixBits: number; digitBits: number }): Uint32Array {
-    const entryCount = this.#entryCount;
-    if (this.#digits.length < entryCount) this.#digits = new Uint32Array(this.ledgerSeqs.length);
-    const digits = this.#digits;
-    const bucketEnds = this.#zeroedBucketEnds(digit.digitBits);
-    const { sharedPrefixBits, digitBits } = digit;
-    // The digit lies in key word 0 (integer shifts) unless a huge index cut the key space fine.
-    const inWord0 = sharedPrefixBits + digitBits <= 32;
-    const divisor = 2 ** (PREFIX_BITS - sharedPrefixBits - digitBits);
-    const digitMask = 2 ** digitBits - 1;
-    let entryIndex = 0;
-    for (let slice = 0; slice < slices.rawWords.length; slice++) {
-      const raw = slices.rawWords[slice]!;
-      const to = slices.to[slice]! * TXHASH_RUN_ENTRY_WORDS;
-      for (let word = slices.from[slice]! * TXHASH_RUN_ENTRY_WORDS; word < to; word += TXHASH_RUN_ENTRY_WORDS) {
-        const key0 = swapBytes32(raw[word]!);
-        const value = inWord0
-          ? (key0 << sharedPrefixBits) >>> (32 - digitBits)
-          : Math.floor((key0 * 65536 + (swapBytes32(raw[word + 1]!) >>> 16)) / divisor) & digitMask;
-        digits[entryIndex++] = value;
-        bucketEnds[value]! += 1;
-      }
-    }
-    startsFromSizes(bucketEnds);
-    const keyWords = this.keyWords;
-    const ledgerSeqs = this.ledgerSeqs;
-    entryIndex = 0;
-    for (let slice = 0; slice < slices.rawWords.length; slice++) {
-      const raw = slices.rawWords[slice]!;
-      const to = slices.to[slice]! * TXHASH_RUN_ENTRY_WORDS;
-      for (let word = slices.from[slice]! * TXHASH_RUN_ENTRY_WORDS; word < to; word += TXHASH_RUN_ENTRY_WORDS) {
-        const value = digits[entryIndex++]!;
-        const position = bucketEnds[value]!;
-        bucketEnds[value] = position + 1;
-        const at = position * TXHASH_KEY_WORDS;
-        keyWords[at] = swapBytes32(raw[word]!);
-        keyWords[at + 1] = swapBytes32(raw[word + 1]!);
-        keyWords[at + 2] = swapBytes32(raw[word + 2]!);
-        keyWords[at + 3] = swapBytes32(raw[word + 3]!);
-        ledgerSeqs[position] = raw[word + 4]!;
-      }
-    }
-    return bucketEnds;
-  }
-
-  /** The kept bucket array sized for `digitBits`, zeroed. */
-  #zeroedBucketEnds(digitBits: number): Uint32Array {
-    if (this.#bucketEnds.length !== 2 ** digitBits) this.#bucketEnds = new Uint32Array(2 ** digitBits);
-    this.#bucketEnds.fill(0);
-    return this.#bucketEnds;
   }
 
   /** Copies every entry into `target` grouped by digit (counting sort); returns each bucket's end. */
@@ -283,7 +157,7 @@ export class TxhashEntries {
     const keyWords = this.keyWords;
     const ledgerSeqs = this.ledgerSeqs;
     const { sharedPrefixBits, digitBits } = digit;
-    const bucketEnds = this.#zeroedBucketEnds(digitBits);
+    const bucketEnds = (this.#bucketEnds = zeroedBucketEnds(this.#bucketEnds, digitBits));
     if (sharedPrefixBits + digitBits <= 32) {
       // The digit lies in key word 0: integer shifts (the common case).
       for (let entryIndex = 0; entryIndex < entryCount; entryIndex++) {
@@ -292,7 +166,7 @@ export class TxhashEntries {
         bucketEnds[value]! += 1;
       }
     } else {
-      const divisor = 2 ** (PREFIX_BITS - sharedPrefixBits - digitBits);
+      const divisor = 2 ** (SORT_PREFIX_BITS - sharedPrefixBits - digitBits);
       const digitMask = 2 ** digitBits - 1;
       for (let entryIndex = 0; entryIndex < entryCount; entryIndex++) {
         const wordIndex = entryIndex * TXHASH_KEY_WORDS;

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { InvariantError } from "../assert.ts";
 import type { LedgerSeq } from "../geometry/chunk.ts";
 import { randomTxHash, seededRandom } from "./_txhash_test_runs.ts";
-import { TXHASH_RUN_ENTRY_WORDS, TxhashEntries, swapBytes32 } from "./txhash_entries.ts";
+import { TxhashEntries, swapBytes32 } from "./txhash_entries.ts";
 
 /** Entries as comparable strings "key-hex:seq", in the order held. */
 function listEntries(entries: TxhashEntries): string[] {
@@ -95,47 +95,6 @@ test("sortInto() of no entries and of one entry", () => {
   const one = new TxhashEntries();
   one.add(new Uint8Array(32).fill(1), 5 as LedgerSeq);
   expect(listEntries(sorted(one))).toEqual(listEntries(one));
-});
-
-/** `entries` in run layout (key words as little-endian loads of the key bytes, then the seq). */
-function runLayout(entries: TxhashEntries): Uint32Array {
-  const raw = new Uint32Array(entries.entryCount * TXHASH_RUN_ENTRY_WORDS);
-  for (let entryIndex = 0; entryIndex < entries.entryCount; entryIndex++) {
-    for (let word = 0; word < 4; word++) raw[entryIndex * 5 + word] = swapBytes32(entries.keyWords[entryIndex * 4 + word]!);
-    raw[entryIndex * 5 + 4] = entries.ledgerSeqs[entryIndex]!;
-  }
-  return raw;
-}
-
-test("gatherSorted() of run-layout slices matches a naive sort, with duplicates and a digit past key word 0", () => {
-  const random = seededRandom(41);
-  for (const sharedPrefixBits of [0, 30]) {
-    const parts = [new TxhashEntries(), new TxhashEntries(), new TxhashEntries()];
-    for (let i = 0; i < 30_000; i++) {
-      const hash = randomTxHash(random);
-      if (sharedPrefixBits > 0) hash.fill(0x5a, 0, 3); // 30 shared bits: the digit reaches into key word 1
-      if (sharedPrefixBits > 0) hash[3] = (hash[3]! & 0x03) | 0x58;
-      const part = parts[i % 3]!;
-      part.add(hash, (i % 7) as LedgerSeq);
-      if (i % 10 === 0) part.add(hash, (i % 5) as LedgerSeq); // a duplicate key
-    }
-    const raw = parts.map(runLayout);
-    const gathered = new TxhashEntries();
-    // Slices cut out of the middle of each buffer: the slots outside them must not be taken.
-    gathered.gatherSorted({ rawWords: raw, from: new Uint32Array([5, 0, 100]), to: new Uint32Array([parts[0]!.entryCount, 9_000, parts[2]!.entryCount - 1]) }, sharedPrefixBits);
-    const expected = [
-      ...listEntries(parts[0]!).slice(5),
-      ...listEntries(parts[1]!).slice(0, 9_000),
-      ...listEntries(parts[2]!).slice(100, parts[2]!.entryCount - 1),
-    ];
-    expect(listEntries(gathered)).toEqual(naiveSort(expected));
-  }
-});
-
-test("gatherSorted() of empty slices holds nothing", () => {
-  const gathered = new TxhashEntries();
-  gathered.gatherSorted({ rawWords: [new Uint32Array(10)], from: new Uint32Array([2]), to: new Uint32Array([2]) }, 0);
-  expect(gathered.entryCount).toBe(0);
 });
 
 test("swapBytes32() reverses byte order", () => {

@@ -1,7 +1,12 @@
 /**
- * Streaming merge of many sorted tx-hash runs (`.bin`, reference §8.6) into one stream in total
- * order (key bytewise, then ledger seq), with bounded memory — the input of the `.idx` build
- * (txindex.md §3.4, §3.6).
+ * Streaming merge of many sorted tx-hash runs (`.bin`, reference §8.6) into one stream of index
+ * entries in prefix order, with bounded memory — the input of the `.idx` build (txindex.md §3.4,
+ * §3.6). An index entry is what the index stores of a run entry: key words 0–1 and the seq
+ * (`_txhash_index_batch.ts`); prefix order is ascending by those key words, ties in no particular
+ * order. That is all the encoder needs: the index bytes depend only on each block's multiset of
+ * (quotient, payload), the quotient is the key's top K + U + 8 ≤ 48 bits, and the encoder orders
+ * the entries of one quotient itself. The runs themselves are still validated in their full
+ * (key, seq) order as they are read (`txhash_run.ts`).
  *
  * Strategy: the range-partitioned gather of txindex.md §3.6. The key space is cut into 2^rangeBits
  * prefix ranges sized so one range holds about half of `rangeEntryCapacity` entries (tx hashes are
@@ -9,16 +14,16 @@
  * contiguous: for each range we find each run's slice in its read buffer (a binary search; a
  * slice that reaches the buffer's end is completed by a refill that keeps the unread entries),
  * then count-sort all slices straight from the raw buffers into the batch
- * (`TxhashEntries.gatherSorted`: no decoded copy of the runs, no unsorted copy of the range) and
- * emit it. Every run is still read once, sequentially. This replaces log2(k) heap steps per key
- * with a few array passes and measured about 2× a binary heap in Bun (docs/formats.md,
- * bench/txhash_index_bench.ts).
+ * (`TxhashIndexBatch.gatherSorted`: no decoded copy of the runs, no unsorted copy of the range,
+ * 12 bytes written per entry) and emit it. Every run is still read once, sequentially. This
+ * replaces log2(k) heap steps per key with a few array passes and measured about 2× a binary heap
+ * in Bun (docs/formats.md, bench/txhash_index_bench.ts).
  *
  * Bound under skew: a range that would overflow `rangeEntryCapacity` (keys ground into one
  * prefix), or a run's slice that would not fit its read buffer, is not grown; nothing of the range
  * has been consumed, so the range is merged with a binary heap instead, which needs one buffered
- * entry per run. Memory is therefore runs × read buffer + capacity × 24 B, whatever the key
- * distribution.
+ * entry per run. Memory is therefore runs × read buffer + capacity × 16 B, whatever the key
+ * distribution (an index entry is 12 B; the batch's digits 4 B more).
  *
  * Partitioned (`options.partition`, a parallel build's share, txhash_index_partition.ts): only the
  * ranges inside [keyWord0From, keyWord0End) are merged, each run read between the entry bounds a
@@ -28,10 +33,11 @@
 
 import { assert } from "../assert.ts";
 import { CorruptFileError } from "./corrupt_file_error.ts";
-import { TXHASH_KEY_WORDS, TXHASH_RUN_ENTRY_WORDS, TxhashEntries, type TxhashRunSlices, swapBytes32 } from "./txhash_entries.ts";
+import { TxhashIndexBatch, type TxhashRunSlices } from "./_txhash_index_batch.ts";
+import { TXHASH_RUN_ENTRY_WORDS, swapBytes32 } from "./txhash_entries.ts";
 import { TxhashRunReader, openTxhashRun } from "./txhash_run.ts";
 
-/** Default range bound: 2^16 entries (a 1.25 MiB batch; an average range of half that stays in L2/L3 while it is sorted: 2^16 merged 20M keys at 22–23 M keys/s against 16–20 for 2^18 and 18 for 2^15). */
+/** Default range bound: 2^16 entries (a 768 KiB batch; an average range of half that stays in L2/L3 while it is sorted: 2^16 merged 20M keys at 22–23 M keys/s against 16–20 for 2^18 and 18 for 2^15). */
 const RANGE_ENTRY_CAPACITY_DEFAULT = 1 << 16;
 /** Entries per batch emitted by the heap fallback. */
 const HEAP_BATCH_ENTRIES = 1 << 16;
@@ -110,8 +116,8 @@ export function openTxhashRunMerge(runPaths: readonly string[], options: TxhashR
 }
 
 /**
- * The merged stream of a set of runs. `batches()` yields sorted `TxhashEntries`; each batch is
- * reused, so it is valid only until the next one is requested.
+ * The merged stream of a set of runs. `batches()` yields `TxhashIndexBatch`es in prefix order; each
+ * batch is reused, so it is valid only until the next one is requested.
  */
 export class TxhashRunMerge {
   /** Entries in the runs' bounds (all of them unless partitioned): exactly what `batches()` yields. */
@@ -146,12 +152,12 @@ export class TxhashRunMerge {
     this.rangeBits = capacity === 0 ? 0 : rangeBitsFor(Math.ceil(entryCount / keySpaceShare), capacity);
   }
 
-  /** Yields every entry of every run in total order, in batches. Single use. */
-  *batches(): Generator<TxhashEntries> {
+  /** Yields the index entry of every run entry in prefix order, in batches. Single use. */
+  *batches(): Generator<TxhashIndexBatch> {
     assert(!this.#started, "a run merge is consumed once");
     this.#started = true;
     const capacity = this.#rangeEntryCapacity;
-    const batch = new TxhashEntries({ initialCapacity: 0, entryCountMax: Math.max(HEAP_BATCH_ENTRIES, Math.min(capacity, this.entryCount)) });
+    const batch = new TxhashIndexBatch(Math.max(HEAP_BATCH_ENTRIES, Math.min(capacity, this.entryCount)));
     const slices: TxhashRunSlices = {
       rawWords: this.#readers.map((reader) => reader.rawWords),
       from: new Uint32Array(this.#readers.length),
@@ -227,7 +233,7 @@ export class TxhashRunMerge {
   }
 
   /** Binary-heap k-way merge of the runs' entries below `keyWord0End`, in batches of `batch`. */
-  *#heapMergeRange(batch: TxhashEntries, keyWord0End: number): Generator<TxhashEntries> {
+  *#heapMergeRange(batch: TxhashIndexBatch, keyWord0End: number): Generator<TxhashIndexBatch> {
     const readers = this.#readers;
     const heap = new Int32Array(readers.length);
     let heapSize = 0;
@@ -289,16 +295,14 @@ function keyWord0At(reader: TxhashRunReader, slot: number): number {
   return swapBytes32(reader.rawWords[slot * TXHASH_RUN_ENTRY_WORDS]!);
 }
 
-/** Order of the current entries of two runs: key, then seq. */
+/** Prefix order of the current entries of two runs: key word 0, then key word 1. */
 function compareHeads(a: TxhashRunReader, b: TxhashRunReader): number {
   const wordA = a.cursor * TXHASH_RUN_ENTRY_WORDS;
   const wordB = b.cursor * TXHASH_RUN_ENTRY_WORDS;
-  for (let word = 0; word < TXHASH_KEY_WORDS; word++) {
-    const x = swapBytes32(a.rawWords[wordA + word]!);
-    const y = swapBytes32(b.rawWords[wordB + word]!);
-    if (x !== y) return x - y;
-  }
-  return a.rawWords[wordA + TXHASH_KEY_WORDS]! - b.rawWords[wordB + TXHASH_KEY_WORDS]!;
+  const x = swapBytes32(a.rawWords[wordA]!);
+  const y = swapBytes32(b.rawWords[wordB]!);
+  if (x !== y) return x - y;
+  return swapBytes32(a.rawWords[wordA + 1]!) - swapBytes32(b.rawWords[wordB + 1]!);
 }
 
 function siftDown(readers: TxhashRunReader[], at: { heap: Int32Array; heapSize: number; node: number }): void {

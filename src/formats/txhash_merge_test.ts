@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RandomRuns, randomTxHash, runHash, seededRandom, writeRandomRuns, writeRunOf } from "./_txhash_test_runs.ts";
 import { CorruptFileError } from "./corrupt_file_error.ts";
+import { TXHASH_INDEX_ENTRY_WORDS } from "./_txhash_index_batch.ts";
 import { type TxhashRunMergeOptions, openTxhashRunMerge } from "./txhash_merge.ts";
 
 let dir: string;
@@ -14,28 +15,27 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** "key-hex:seq" of an entry: the hex key is fixed-width, so string order is key order. */
+/** "hex of key bytes 0..7:seq" of an entry: what the index keeps of it; fixed-width, so string order is prefix order. */
 function entryString(hash: Uint8Array, ledgerSeq: number): string {
-  return `${Buffer.from(hash.subarray(0, 16)).toString("hex")}:${String(ledgerSeq).padStart(10, "0")}`;
+  return `${Buffer.from(hash.subarray(0, 8)).toString("hex")}:${String(ledgerSeq).padStart(10, "0")}`;
 }
 
 function allEntryStrings(runs: RandomRuns): string[] {
   return Array.from(runs.ledgerSeqs, (ledgerSeq, entryIndex) => entryString(runHash(runs, entryIndex), ledgerSeq));
 }
 
+/** The merged stream as entry strings, in stream order. */
 function merged(runPaths: string[], options: TxhashRunMergeOptions = {}): string[] {
   const merge = openTxhashRunMerge(runPaths, options);
   const out: string[] = [];
   try {
     for (const batch of merge.batches()) {
       for (let entryIndex = 0; entryIndex < batch.entryCount; entryIndex++) {
-        const keyWords = batch.keyWords.subarray(4 * entryIndex, 4 * entryIndex + 4);
-        const hash = new Uint8Array(16);
-        new DataView(hash.buffer).setUint32(0, keyWords[0]!);
-        new DataView(hash.buffer).setUint32(4, keyWords[1]!);
-        new DataView(hash.buffer).setUint32(8, keyWords[2]!);
-        new DataView(hash.buffer).setUint32(12, keyWords[3]!);
-        out.push(entryString(hash, batch.ledgerSeqs[entryIndex]!));
+        const at = entryIndex * TXHASH_INDEX_ENTRY_WORDS;
+        const hash = new Uint8Array(8);
+        new DataView(hash.buffer).setUint32(0, batch.entryWords[at]!);
+        new DataView(hash.buffer).setUint32(4, batch.entryWords[at + 1]!);
+        out.push(entryString(hash, batch.entryWords[at + 2]!));
       }
     }
   } finally {
@@ -44,19 +44,25 @@ function merged(runPaths: string[], options: TxhashRunMergeOptions = {}): string
   return out;
 }
 
+/** The stream is in prefix order and holds exactly the expected entries (ties may come in any order). */
+function expectPrefixOrderOf(stream: string[], expected: string[]): void {
+  const prefixes = stream.map((entry) => entry.slice(0, 16));
+  expect(prefixes).toEqual([...prefixes].sort());
+  expect([...stream].sort()).toEqual([...expected].sort());
+}
+
 function writeRun(name: string, pairs: [Uint8Array, number][]): Promise<string> {
   return writeRunOf(join(dir, name), pairs);
 }
 
-test("batches() matches a naive sort of 30 random runs, including empty ones", async () => {
+test("batches() yields every entry of 30 random runs in prefix order, including empty ones", async () => {
   const runs = await writeRandomRuns(dir, { runCount: 30, entriesPerRun: 2_000, seed: 21, firstLedger: 2, ledgersPerRun: 100 });
   const emptyA = await writeRun("empty-a.bin", []);
   const emptyB = await writeRun("empty-b.bin", []);
-  const expected = allEntryStrings(runs).sort();
-  expect(merged([emptyA, ...runs.runPaths, emptyB])).toEqual(expected);
+  expectPrefixOrderOf(merged([emptyA, ...runs.runPaths, emptyB]), allEntryStrings(runs));
 });
 
-test("batches() keeps duplicates across runs, ordered by seq", async () => {
+test("batches() keeps duplicates across runs", async () => {
   const random = seededRandom(22);
   const shared = Array.from({ length: 50 }, () => randomTxHash(random));
   const paths: string[] = [];
@@ -67,14 +73,14 @@ test("batches() keeps duplicates across runs, ordered by seq", async () => {
     for (const [hash, ledgerSeq] of pairs) expected.push(entryString(hash, ledgerSeq));
     paths.push(await writeRun(`${runIndex}.bin`, pairs));
   }
-  expect(merged(paths)).toEqual(expected.sort());
+  expectPrefixOrderOf(merged(paths), expected);
 });
 
-test("the heap fallback (capacity 0) and a tiny gather capacity give the same stream", async () => {
+test("the heap fallback (capacity 0) and a tiny gather capacity yield every entry in prefix order", async () => {
   const runs = await writeRandomRuns(dir, { runCount: 12, entriesPerRun: 1_500, seed: 23, firstLedger: 2, ledgersPerRun: 10 });
-  const expected = allEntryStrings(runs).sort();
-  expect(merged(runs.runPaths, { rangeEntryCapacity: 0 })).toEqual(expected);
-  expect(merged(runs.runPaths, { rangeEntryCapacity: 300 })).toEqual(expected);
+  const expected = allEntryStrings(runs);
+  expectPrefixOrderOf(merged(runs.runPaths, { rangeEntryCapacity: 0 }), expected);
+  expectPrefixOrderOf(merged(runs.runPaths, { rangeEntryCapacity: 300 }), expected);
 });
 
 test("a range overflowing the gather buffer under skew is heap-merged in order", async () => {
@@ -94,7 +100,7 @@ test("a range overflowing the gather buffer under skew is heap-merged in order",
   const merge = openTxhashRunMerge(paths, { rangeEntryCapacity: 2_000 });
   expect(merge.rangeBits).toBeGreaterThan(0);
   merge.close();
-  expect(merged(paths, { rangeEntryCapacity: 2_000 })).toEqual(expected.sort());
+  expectPrefixOrderOf(merged(paths, { rangeEntryCapacity: 2_000 }), expected);
 });
 
 test("260 runs (16 KiB read buffers): slices across a buffer's end and one larger than its buffer merge in order", async () => {
@@ -107,8 +113,8 @@ test("260 runs (16 KiB read buffers): slices across a buffer's end and one large
     skewed.push([hash, 7]);
   }
   const skewedPath = await writeRun("skewed.bin", skewed);
-  const expected = [...allEntryStrings(runs), ...skewed.map(([hash, ledgerSeq]) => entryString(hash, ledgerSeq))].sort();
-  expect(merged([...runs.runPaths, skewedPath])).toEqual(expected);
+  const expected = [...allEntryStrings(runs), ...skewed.map(([hash, ledgerSeq]) => entryString(hash, ledgerSeq))];
+  expectPrefixOrderOf(merged([...runs.runPaths, skewedPath]), expected);
 });
 
 test("entryCount is the sum of the run headers, and no runs merge to nothing", async () => {
