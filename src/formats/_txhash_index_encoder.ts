@@ -132,10 +132,10 @@ export class TxhashIndexEncoder {
   /**
    * Encodes a batch of entries that continues the prefix order (a quotient never goes back). The
    * hot loop of a window build (≈ 3·10^9 keys): almost every key is a quotient of its own, so a
-   * one-entry run is emitted right here, on locals, without `#flushRun`'s sort. The locals are written back before any method that
-   * reads the fields runs (`#flushOutput`, `#flushRun`, `#openBlock`) and reloaded after. Measured
-   * on 6M keys, encoder alone: 24 ns a key with a method call per run, 20 with a one-entry method,
-   * 17 on locals (docs/formats.md).
+   * one-entry run is emitted right here, on locals, without `#flushRun`'s sort. The locals are
+   * written back before any method that reads the fields runs (`#flushOutput`, `#flushRun`,
+   * `#openBlock`) and reloaded after. Measured on 6M keys, encoder alone: 24 ns a key with a method
+   * call per run, 20 with a one-entry method, 17 on locals (docs/formats.md).
    */
   addBatch(batch: TxhashIndexBatch): void {
     const entryWords = batch.entryWords;
