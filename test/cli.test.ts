@@ -162,6 +162,16 @@ describe("check-config", () => {
     );
   });
 
+  test("a datastore param the type does not take is one line naming it; exit 1; nothing created", async () => {
+    const path = join(scratchDir, "s3-with-filesystem-params.toml");
+    await writeFile(path, VALID.replace('type = "Filesystem"', 'type = "S3"'));
+    expect(oneLineFailure(await runCli(["check-config", "--config", path]), 1)).toBe(
+      'fullhistory: Invalid config: unknown [backfill.datastore.params] key "destination_path" for type "S3": ' +
+        "allowed are destination_bucket_path, region, endpoint_url, access_key_id, secret_access_key",
+    );
+    expect(await readdir(scratchDir)).not.toContain("data");
+  });
+
   test("a missing config file; exit 1", async () => {
     expect(oneLineFailure(await runCli(["check-config", "--config", "absent.toml"]), 1)).toBe(
       'fullhistory: Cannot read config "absent.toml": no such file; pass --config with the path of your fullhistory.toml',
@@ -180,6 +190,16 @@ describe("the daemon form", () => {
       'fullhistory: Cannot open Filesystem datastore: destination_path "lake" does not exist; ' +
         "set [backfill.datastore.params] destination_path to the lake's root directory",
     );
+  });
+
+  test("--config missing a required datastore param fails before any storage root is created; exit 1", async () => {
+    const path = join(scratchDir, "no-destination-path.toml");
+    await writeFile(path, VALID.replace('default_data_dir = "data"', 'default_data_dir = "params-data"'));
+    const run = await runCli(["--config", path, "--backfill.datastore.params.destination_path="]);
+    expect(oneLineFailure(run, 1)).toBe(
+      'fullhistory: Invalid config: missing [backfill.datastore.params] destination_path: type "Filesystem" requires it',
+    );
+    expect(await readdir(scratchDir)).not.toContain("params-data");
   });
 
   test("--config with a bad file reports the config error and exits 1", async () => {

@@ -318,12 +318,12 @@ describe.each([filesystemBackend(), s3Backend()])("$name lake", (backend: LakeBa
 describe("openLakeSource() params", () => {
   test("rejects an unknown param, naming it and the allowed ones", async () => {
     const opening = openLakeSource({ type: "Filesystem", params: { destination_path: workDir, bucket: "x" }, schema: {}, bsb: BSB, networkPassphrase: SYNTH_PASSPHRASE });
-    await expect(opening).rejects.toThrow(/Unknown \[backfill.datastore.params\] key "bucket" for type "Filesystem": allowed are destination_path/);
+    await expect(opening).rejects.toThrow(/Invalid config: unknown \[backfill.datastore.params\] key "bucket" for type "Filesystem": allowed are destination_path/);
   });
 
   test("rejects a missing required param", async () => {
     const opening = openLakeSource({ type: "S3", params: {}, schema: {}, bsb: BSB, networkPassphrase: SYNTH_PASSPHRASE });
-    await expect(opening).rejects.toThrow(/Missing \[backfill.datastore.params\] destination_bucket_path/);
+    await expect(opening).rejects.toThrow(/Invalid config: missing \[backfill.datastore.params\] destination_bucket_path/);
   });
 
   test("rejects a Filesystem destination_path that does not exist", async () => {

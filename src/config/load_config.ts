@@ -10,6 +10,7 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { parse, TomlError, type TomlTable } from "smol-toml";
 import { errnoCode } from "../errors.ts";
+import { datastoreParamsProblem } from "../lake/datastore_params.ts";
 import { configIssueMessage, describeValue } from "./_config_issue.ts";
 import type { ConfigOverride } from "./config_args.ts";
 import type { Config } from "./config.ts";
@@ -64,6 +65,12 @@ function checkBsb(parsed: ParsedToml): void {
   }
 }
 
+/** The params the datastore type takes, checked here so a bad entry touches nothing on disk (D3). */
+function checkDatastoreParams(parsed: ParsedToml): void {
+  const problem = datastoreParamsProblem(parsed.backfill.datastore.type, parsed.backfill.datastore.params);
+  if (problem !== undefined) throw new ConfigError(`Invalid config: ${problem}`);
+}
+
 function toConfig(parsed: ParsedToml, cwd: string): Config {
   const { backfill, ingestion, service, logging, retention } = parsed;
   const { datastore, bsb } = backfill;
@@ -109,6 +116,7 @@ export function parseConfig(tomlText: string, options: ConfigSourceOptions & { c
     throw new ConfigError(configIssueMessage(result.error.issues, document, flagByPath));
   }
   checkBsb(result.data);
+  checkDatastoreParams(result.data);
   return toConfig(result.data, options.cwd ?? process.cwd());
 }
 

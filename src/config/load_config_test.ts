@@ -179,6 +179,8 @@ describe("parseConfig() rejects, in one line naming the key, the value and what 
     ["the reference's [layout] section", `${MINIMAL}[layout]\nchunks_per_txhash_index = 1000\n`, "unknown section [layout]: the tx-hash index window is fixed at 1000 chunks (README D1); remove the section"],
     ["the reference's [service] default_data_dir", `${MINIMAL}[service]\ndefault_data_dir = "/x"\n`, "unknown key service.default_data_dir: it moved: write default_data_dir under [storage]"],
     ["an unknown key with no near match", `${MINIMAL}[logging]\ncolour = true\n`, "unknown key logging.colour ([logging] takes level, format)"],
+    ["a datastore param of the other type", MINIMAL.replace('type = "Filesystem"', 'type = "S3"'), 'unknown [backfill.datastore.params] key "destination_path" for type "S3": allowed are destination_bucket_path, region, endpoint_url, access_key_id, secret_access_key'],
+    ["a missing datastore param", MINIMAL.replace('destination_path = "/lake"', 'destination_path = ""'), 'missing [backfill.datastore.params] destination_path: type "Filesystem" requires it'],
   ])("unknown keys: %s (TestParseConfig_RejectsUnknownKeys)", (_name, text, want) => {
     expect(rejection(text)).toBe(`Invalid config: ${want}`);
   });

@@ -1,16 +1,13 @@
 /**
  * `[backfill.datastore]` + `[backfill.bsb]` + the network passphrase → a `LedgerSource` (D3, D12).
  * Takes plain values, not the config object, so it is testable alone. Params are strict, like the
- * rest of the config: an unknown or missing param is an error naming it and what is allowed.
- *
- *   type = "Filesystem"   params: destination_path
- *   type = "S3"           params: destination_bucket_path, region, endpoint_url,
- *                                 access_key_id, secret_access_key
+ * rest of the config (`datastore_params.ts`; the config loader checks them first).
  * @module
  */
 
 import { unreachable } from "../assert.ts";
 import { type ConfiguredSchema } from "./datastore_manifest.ts";
+import { datastoreParamsProblem } from "./datastore_params.ts";
 import { openDatastoreSource } from "./datastore_source.ts";
 import { openFilesystemStore } from "./filesystem_store.ts";
 import { LakeConfigError } from "./lake_errors.ts";
@@ -34,14 +31,6 @@ export interface LakeSourceOptions {
   };
   readonly networkPassphrase: string;
 }
-
-const PARAMS_OF_TYPE: Readonly<Record<DatastoreType, { required: readonly string[]; optional: readonly string[] }>> = {
-  Filesystem: { required: ["destination_path"], optional: [] },
-  S3: {
-    required: ["destination_bucket_path"],
-    optional: ["region", "endpoint_url", "access_key_id", "secret_access_key"],
-  },
-};
 
 /** Opens the store of `options.type`, reads the manifest and checks the network. */
 export async function openLakeSource(options: LakeSourceOptions): Promise<LedgerSource> {
@@ -79,17 +68,6 @@ export async function openLakeStore(type: DatastoreType, params: Readonly<Record
 }
 
 function checkParams(type: DatastoreType, params: Readonly<Record<string, string>>): void {
-  const { required, optional } = PARAMS_OF_TYPE[type];
-  const allowed = [...required, ...optional];
-  for (const name of Object.keys(params)) {
-    if (allowed.includes(name)) continue;
-    throw new LakeConfigError(
-      `Unknown [backfill.datastore.params] key "${name}" for type "${type}": allowed are ${allowed.join(", ")}`,
-    );
-  }
-  for (const name of required) {
-    const value = params[name];
-    if (value !== undefined && value !== "") continue;
-    throw new LakeConfigError(`Missing [backfill.datastore.params] ${name}: type "${type}" requires it`);
-  }
+  const problem = datastoreParamsProblem(type, params);
+  if (problem !== undefined) throw new LakeConfigError(`Invalid config: ${problem}`);
 }
