@@ -164,6 +164,11 @@ describe("fullhistory get-ledger", () => {
     expect(oneLineFailure(run, 1)).toContain("Ledger 2 not found");
   });
 
+  test.each([["4294960002"], ["4294967295"]])("says not found for %p, past the last chunk a store can hold (exit 1, not a bug)", async (seq) => {
+    const line = oneLineFailure(await cli(["get-ledger", seq, "--config", fixture.configPath]), 1);
+    expect(line).toBe(`fullhistory: Ledger ${seq} not found in retained history [2, ${LAST_COMMITTED}]`);
+  });
+
   test.each([["1"], ["abc"], ["4294967296"], ["-5"]])("rejects the sequence %p as a usage error (exit 2)", async (seq) => {
     expect(oneLineFailure(await cli(["get-ledger", seq, "--config", fixture.configPath]), 2)).toMatch(/Invalid ledger sequence|Unexpected argument|Unknown flag/);
   });

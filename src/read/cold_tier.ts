@@ -23,6 +23,7 @@ import {
   type LedgerSeq,
   chunkFirstLedger,
   chunkOfLedger,
+  CHUNK_ID_MAX,
   FIRST_LEDGER_SEQ,
   LEDGERS_PER_CHUNK,
 } from "../geometry/chunk.ts";
@@ -69,6 +70,8 @@ export class ColdTier implements ReadTier {
   ledger(ledgerSeq: LedgerSeq): Uint8Array | undefined {
     if (ledgerSeq < FIRST_LEDGER_SEQ) return undefined;
     const chunkId = chunkOfLedger(ledgerSeq);
+    // Ledgers past CHUNK_ID_MAX's last one fall in a chunk no catalog key can name (D1): none is stored.
+    if (chunkId > CHUNK_ID_MAX) return undefined;
     if (!this.#ledgersFrozen(chunkId)) return undefined;
     const pack = this.#pack(chunkId);
     const lcmBytes = pack.ledger(ledgerSeq);
