@@ -62,8 +62,11 @@ function unknownFlag(flag: string): UsageError {
   return new UsageError(`Unknown flag ${flag} (${hint})`);
 }
 
-/** Splits `argv[index]` into a flag name and its value, consuming the next argument when needed. */
-function readFlag(argv: readonly string[], index: number): { name: string; value: string; nextIndex: number } {
+/**
+ * Splits `argv[index]` into a flag name and its value, consuming the next argument when needed.
+ * `value` is undefined when none was given: the caller names an unknown flag before asking for one.
+ */
+function readFlag(argv: readonly string[], index: number): { name: string; value: string | undefined; nextIndex: number } {
   const arg = argv[index]!;
   if (!arg.startsWith("--") || arg === "--") {
     throw new UsageError(`Unexpected argument "${arg}": flags look like --config FILE or --section.key=VALUE`);
@@ -71,10 +74,13 @@ function readFlag(argv: readonly string[], index: number): { name: string; value
   const equalsAt = arg.indexOf("=");
   if (equalsAt !== -1) return { name: arg.slice(2, equalsAt), value: arg.slice(equalsAt + 1), nextIndex: index + 1 };
   const value = argv[index + 1];
-  if (value === undefined || value.startsWith("--")) {
-    throw new UsageError(`Flag ${arg} needs a value: ${arg}=VALUE or ${arg} VALUE`);
-  }
+  if (value === undefined || value.startsWith("--")) return { name: arg.slice(2), value: undefined, nextIndex: index + 1 };
   return { name: arg.slice(2), value, nextIndex: index + 2 };
+}
+
+function requireValue(flag: string, value: string | undefined): string {
+  if (value === undefined) throw new UsageError(`Flag ${flag} needs a value: ${flag}=VALUE or ${flag} VALUE`);
+  return value;
 }
 
 /** Parses `--config FILE [--section.key=VALUE ...]`; every problem is a one-line `UsageError`. */
@@ -89,12 +95,13 @@ export function parseConfigArgs(argv: readonly string[]): ConfigArgs {
     if (seenFlags.has(flag)) throw new UsageError(`Flag ${flag} is given twice; give it once`);
     seenFlags.add(flag);
     if (name === CONFIG_FLAG) {
-      if (value === "") throw new UsageError("Flag --config needs a non-empty path");
-      configPath = value;
+      configPath = requireValue(flag, value);
+      if (configPath === "") throw new UsageError("Flag --config needs a non-empty path");
       continue;
     }
     const { path, leaf } = overridePath(name.split("."), flag);
-    const typedValue = leaf.kind === "integer" && INTEGER_TEXT_RE.test(value) ? Number(value) : value;
+    const text = requireValue(flag, value);
+    const typedValue = leaf.kind === "integer" && INTEGER_TEXT_RE.test(text) ? Number(text) : text;
     overrides.push({ path, value: typedValue, flag });
   }
   if (configPath === undefined) {

@@ -57,6 +57,8 @@ test.each([
   [["--config=a", "--backfill.workers.x=1"], "Unknown flag --backfill.workers.x (did you mean --backfill.workers?)"],
   [["--config=a", "--logging.level"], "Flag --logging.level needs a value: --logging.level=VALUE or --logging.level VALUE"],
   [["--config=a", "--logging.level", "--logging.format=json"], "Flag --logging.level needs a value: --logging.level=VALUE or --logging.level VALUE"],
+  [["--config=a", "--json"], "Unknown flag --json (run with --help for every flag)"],
+  [["--config=a", "--backfill.wokers", "--json"], "Unknown flag --backfill.wokers (did you mean --backfill.workers?)"],
   [["--config=a", "--logging.level=info", "--logging.level=debug"], "Flag --logging.level is given twice; give it once"],
   [["--config=a", "extra"], 'Unexpected argument "extra": flags look like --config FILE or --section.key=VALUE'],
   [["-c", "a"], 'Unexpected argument "-c": flags look like --config FILE or --section.key=VALUE'],
