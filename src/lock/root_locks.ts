@@ -6,7 +6,10 @@
  *   2. `mkdir -p` the root (0755);
  *   3. fsync every directory from the root up to and including that ancestor, so a root created
  *      now is durable before anything is written under it (§5.8: the artifact barriers only reach
- *      a root's contents, never the root's own entry). At least one fsync even if nothing was made;
+ *      a root's contents, never the root's own entry). ALWAYS at least the root and its parent: a
+ *      root that exists may come from an attempt killed between its mkdir and these fsyncs (or
+ *      from the operator's `mkdir -p` just before), so its entry may not be durable yet (the same
+ *      timeline as docs/catalog.md decision 7, one level up);
  *   4. open or create `{root}/fullhistory.lock` (0644) and `flock(LOCK_EX | LOCK_NB)` it.
  * The first failure releases every lock taken so far, so nothing leaks. The kernel drops a flock
  * when its last fd closes, on any exit including `kill -9`: no stale-lock cleanup exists or is needed.
@@ -81,7 +84,7 @@ function lockRoot(root: string): number {
       { cause: err },
     );
   }
-  fsyncRootChain(root, existingAncestor); // step 3
+  fsyncRootChain(root, existingAncestor === root ? dirname(root) : existingAncestor); // step 3
   const lockPath = join(root, LOCK_FILE_NAME);
   let fd: number;
   try {
