@@ -110,6 +110,14 @@ describe("usage errors: one line, exit 2", () => {
     );
   });
 
+  test.each([
+    [["inspect", "--foo", "x.xdr"], "fullhistory: inspect: Unknown option '--foo'"],
+    [["synth-lake", "--bogus"], "fullhistory: synth-lake: Unknown option '--bogus'"],
+    [["synth-lake", "--out"], "fullhistory: synth-lake: Option '--out <value>' argument missing"],
+  ])("%p: a flag the command does not take is a usage error, not an internal one", async (argv, start) => {
+    expect(oneLineFailure(await runCli(argv), 2)).toStartWith(start);
+  });
+
   test("a stray positional argument", async () => {
     expect(oneLineFailure(await runCli(["check-config", "--config", validPath, "now"]), 2)).toStartWith(
       'fullhistory: Unexpected argument "now"',

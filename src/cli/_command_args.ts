@@ -73,3 +73,17 @@ export function onePositional(args: CommandArgs, usage: { command: string; name:
   }
   return positional;
 }
+
+/**
+ * Runs `parse` (a strict `util.parseArgs` call of `command`) and turns its rejections — an unknown
+ * option, an option without its value — into a one-line `UsageError` (exit 2), not a bug (exit 70).
+ */
+export function parseCommandFlags<T>(command: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (!(err instanceof TypeError) || !("code" in err) || !String(err.code).startsWith("ERR_PARSE_ARGS_")) throw err;
+    const firstSentence = err.message.split(". ")[0]!;
+    throw new UsageError(`${command}: ${firstSentence}; run fullhistory ${command} --help`);
+  }
+}

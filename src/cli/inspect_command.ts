@@ -21,6 +21,7 @@ import { LAST_FRAGMENT_BIT, splitFramedStream } from "../lake/split_framed_strea
 import { splitLedgerBatch } from "../xdr/ledger_close_meta_batch.ts";
 import { walkLedger } from "../xdr/walk_ledger.ts";
 import { XdrError } from "../xdr/xdr_error.ts";
+import { parseCommandFlags } from "./_command_args.ts";
 import { type Command } from "./commands.ts";
 
 /** The zstd frame magic number (RFC 8878 §3.1.1), little-endian on disk. */
@@ -51,7 +52,7 @@ export const INSPECT_COMMAND: Command = {
     "  seq, closeTime, protocol, txHashes (apply order), innerHashes (fee bumps), eventCount.",
   ].join("\n"),
   async run(argv) {
-    const { positionals } = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: {} });
+    const { positionals } = parseCommandFlags("inspect", () => parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: {} }));
     const path = positionals[0];
     if (path === undefined || positionals.length !== 1) {
       throw new UsageError("inspect takes exactly one FILE: fullhistory inspect FILE");

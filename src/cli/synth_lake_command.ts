@@ -10,6 +10,7 @@ import { UsageError } from "../errors.ts";
 import { LEDGER_SEQ_MAX, type LedgerSeq } from "../geometry/chunk.ts";
 import { writeSynthLake } from "../synth/synth_lake.ts";
 import { SYNTH_PROFILE_NAMES, type SynthProfileName } from "../synth/synth_profile.ts";
+import { parseCommandFlags } from "./_command_args.ts";
 import { type Command } from "./commands.ts";
 
 /** Defaults: a standalone network (synthetic data is nobody's real chain) and the pubnet lake schema. */
@@ -33,21 +34,23 @@ export const SYNTH_LAKE_COMMAND: Command = {
     `  --files-per-partition F  objects per partition directory (default ${FILES_PER_PARTITION_DEFAULT})`,
   ].join("\n"),
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        out: { type: "string" },
-        first: { type: "string" },
-        last: { type: "string" },
-        profile: { type: "string", default: "mixed" },
-        seed: { type: "string", default: String(SEED_DEFAULT) },
-        passphrase: { type: "string", default: SYNTH_PASSPHRASE_DEFAULT },
-        "ledgers-per-file": { type: "string", default: String(LEDGERS_PER_FILE_DEFAULT) },
-        "files-per-partition": { type: "string", default: String(FILES_PER_PARTITION_DEFAULT) },
-      },
-    });
+    const { values, positionals } = parseCommandFlags("synth-lake", () =>
+      parseArgs({
+        args: [...argv],
+        strict: true,
+        allowPositionals: true,
+        options: {
+          out: { type: "string" },
+          first: { type: "string" },
+          last: { type: "string" },
+          profile: { type: "string", default: "mixed" },
+          seed: { type: "string", default: String(SEED_DEFAULT) },
+          passphrase: { type: "string", default: SYNTH_PASSPHRASE_DEFAULT },
+          "ledgers-per-file": { type: "string", default: String(LEDGERS_PER_FILE_DEFAULT) },
+          "files-per-partition": { type: "string", default: String(FILES_PER_PARTITION_DEFAULT) },
+        },
+      }),
+    );
     if (positionals.length > 0) throw new UsageError(`synth-lake takes no positional arguments, got "${positionals[0]}"`);
     if (values.out === undefined || values.out === "") throw new UsageError("synth-lake needs --out DIR");
     const report = await writeSynthLake({
