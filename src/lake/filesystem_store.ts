@@ -9,7 +9,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { assert } from "../assert.ts";
 import { errnoCode } from "../errors.ts";
-import { LakeConfigError, TransientStoreError } from "./lake_errors.ts";
+import { LakeConfigError, LakeUnavailableError, TransientStoreError } from "./lake_errors.ts";
 import { type ObjectStore } from "./object_store.ts";
 
 /** The datastore params of type `Filesystem` (`[backfill.datastore.params]`). */
@@ -27,7 +27,15 @@ export async function openFilesystemStore(options: FilesystemStoreOptions): Prom
   try {
     isDirectory = (await stat(root)).isDirectory();
   } catch (err) {
-    if (errnoCode(err) !== "ENOENT") throw err;
+    const code = errnoCode(err);
+    if (code === undefined) throw err;
+    if (code !== "ENOENT") {
+      throw new LakeConfigError(
+        `Cannot open Filesystem datastore: destination_path "${root}" cannot be read (${code}); ` +
+          "check [backfill.datastore.params] destination_path and its permissions",
+        { cause: err },
+      );
+    }
     throw new LakeConfigError(
       `Cannot open Filesystem datastore: destination_path "${root}" does not exist; ` +
         `set [backfill.datastore.params] destination_path to the lake's root directory`,
@@ -59,7 +67,10 @@ class FilesystemStore implements ObjectStore {
       if (code !== undefined && TRANSIENT_ERRNO.has(code)) {
         throw new TransientStoreError(`reading "${this.locate(key)}" failed (${code})`, { cause: err });
       }
-      throw err;
+      if (code === undefined) throw err;
+      throw new LakeUnavailableError(`Cannot read lake object "${this.locate(key)}": ${code}; check the lake's files and their permissions`, {
+        cause: err,
+      });
     }
   }
 
@@ -74,7 +85,10 @@ class FilesystemStore implements ObjectStore {
       if (code !== undefined && TRANSIENT_ERRNO.has(code)) {
         throw new TransientStoreError(`listing "${this.locate(dirKey)}" failed (${code})`, { cause: err });
       }
-      throw err;
+      if (code === undefined) throw err;
+      throw new LakeUnavailableError(`Cannot list lake directory "${this.locate(dirKey)}": ${code}; check the lake's files and their permissions`, {
+        cause: err,
+      });
     }
     const names = entries.map((entry) => (entry.isDirectory() ? `${entry.name}/` : entry.name));
     names.sort(compareCodeUnits);
