@@ -217,6 +217,19 @@ describe("the daemon form", () => {
   });
 });
 
+describe("output errors", () => {
+  test("check-config whose stdout is a full disk fails with one line naming stdout and ENOSPC; exit 1", async () => {
+    const child = Bun.spawn([process.execPath, MAIN, "check-config", "--config", validPath], {
+      cwd: scratchDir,
+      stdout: Bun.file("/dev/full"),
+      stderr: "pipe",
+    });
+    const [stderr, exitCode] = await Promise.all([new Response(child.stderr).text(), child.exited]);
+    expect(stderr).toBe("fullhistory: Cannot write to stdout (ENOSPC); check where the output is redirected\n");
+    expect(exitCode).toBe(1);
+  });
+});
+
 describe("internal errors", () => {
   test("an unexpected error (a bug) prints its message and stack and exits 70", async () => {
     // A preload makes stdout throw a plain Error: no FullhistoryError, so the CLI must treat it as a bug.

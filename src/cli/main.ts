@@ -12,7 +12,7 @@
 
 import { version } from "../../package.json";
 import { loadRocksLibrary } from "../../ffi/rocksdb.ts";
-import { FullhistoryError, UsageError } from "../errors.ts";
+import { errnoCode, FullhistoryError, UsageError } from "../errors.ts";
 import { type Command, COMMANDS } from "./commands.ts";
 import { RUN_COMMAND } from "./run_command.ts";
 
@@ -124,4 +124,17 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// A failed write of the output (`get-ledger --raw > file` on a full disk) is an expected failure:
+// one line and exit 1, not an unhandled stream error with a stack. A reader that closed the pipe
+// early (`status | head -1`) took what it wanted: nothing to say.
+let stdoutFailed = false;
+process.stdout.on("error", (err: unknown) => {
+  const code = errnoCode(err);
+  if (code === "EPIPE") return;
+  process.stderr.write(`fullhistory: Cannot write to stdout (${code ?? String(err)}); check where the output is redirected\n`);
+  stdoutFailed = true;
+  process.exitCode = EXIT_FAILURE; // the error may come after main() returned
+});
+
+const exitStatus = await main(process.argv.slice(2));
+process.exitCode = stdoutFailed && exitStatus === EXIT_OK ? EXIT_FAILURE : exitStatus;
