@@ -6,9 +6,10 @@
  */
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { INSPECT_FILE_BYTES_MAX } from "../src/cli/inspect_command.ts";
 import { expectedFixtures, fixturePath } from "./support/fixtures.ts";
 
 const MAIN = join(import.meta.dir, "..", "src", "cli", "main.ts");
@@ -101,6 +102,24 @@ describe("fullhistory inspect", () => {
     const run = await runCli(["inspect", garbage]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain(`Cannot inspect "${garbage}"`);
+  });
+
+  test("inspect of a device or a FIFO is refused with one line before any read", async () => {
+    const fifo = join(workDir, "objects.fifo");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    for (const path of ["/dev/zero", fifo]) {
+      const run = await runCli(["inspect", path]);
+      expect({ exitCode: run.exitCode, stderr: run.stderr }).toEqual({ exitCode: 1, stderr: `fullhistory: Cannot inspect "${path}": not a regular file\n` });
+    }
+  });
+
+  test("inspect of a file over its 1 GiB bound is refused before it is read", async () => {
+    const huge = join(workDir, "huge.xdr");
+    writeFileSync(huge, "");
+    truncateSync(huge, INSPECT_FILE_BYTES_MAX + 1); // sparse: no disk space used
+    const run = await runCli(["inspect", huge]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toBe(`fullhistory: Cannot inspect "${huge}": ${INSPECT_FILE_BYTES_MAX + 1} bytes is more than inspect reads (${INSPECT_FILE_BYTES_MAX}); is it the right file?\n`);
   });
 
   test("inspect without a file is a usage error", async () => {

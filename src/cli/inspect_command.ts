@@ -62,10 +62,22 @@ export const INSPECT_COMMAND: Command = {
   },
 };
 
-/** Reads `path` and walks every ledger in it. */
+/**
+ * `inspect` holds the whole file in memory: a lake object is a few MB to a few hundred MB, so a
+ * larger file is a wrong path (a disk image), refused before it is read.
+ */
+export const INSPECT_FILE_BYTES_MAX = 1024 * 1024 * 1024;
+
+/** Reads `path` (a regular file of at most INSPECT_FILE_BYTES_MAX) and walks every ledger in it. */
 export async function inspectFile(path: string): Promise<InspectedLedger[]> {
   let bytes: Uint8Array;
   try {
+    // Stat before reading: a device (/dev/zero) would be read until memory runs out, a FIFO wait for a writer.
+    const stats = await Bun.file(path).stat();
+    if (!stats.isFile()) throw new InspectError(`Cannot inspect "${path}": not a regular file`);
+    if (stats.size > INSPECT_FILE_BYTES_MAX) {
+      throw new InspectError(`Cannot inspect "${path}": ${stats.size} bytes is more than inspect reads (${INSPECT_FILE_BYTES_MAX}); is it the right file?`);
+    }
     bytes = await Bun.file(path).bytes();
   } catch (err) {
     const code = errnoCode(err);
