@@ -7,6 +7,7 @@
  * @module
  */
 
+import { constants as fsConstants } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { parse, TomlError, type TomlTable } from "smol-toml";
 import { errnoCode } from "../errors.ts";
@@ -133,7 +134,9 @@ function decodeUtf8(bytes: Uint8Array, configPath: string): string {
 async function readConfigFile(configPath: string): Promise<Uint8Array> {
   let handle: FileHandle;
   try {
-    handle = await open(configPath, "r");
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; the stat
+    // below then rejects it. A regular file ignores the flag.
+    handle = await open(configPath, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (err) {
     const code = errnoCode(err);
     if (code === undefined) throw err;

@@ -329,9 +329,12 @@ describe("loadConfig() reads one file and touches nothing else", () => {
     await expect(loadConfig(path)).rejects.toThrow(`Cannot read config "${path}": no such file; pass --config with the path of your fullhistory.toml`);
   });
 
-  test("a directory or a device is not read", async () => {
+  test("a directory, a device or a FIFO is not read (a FIFO without a writer does not block)", async () => {
     await expect(loadConfig(dir)).rejects.toThrow(`Cannot read config "${dir}": not a regular file`);
     await expect(loadConfig("/dev/zero")).rejects.toThrow('Cannot read config "/dev/zero": not a regular file');
+    const fifo = join(dir, "config.fifo");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    await expect(loadConfig(fifo)).rejects.toThrow(`Cannot read config "${fifo}": not a regular file`);
   });
 
   test("a file that is not UTF-8 is rejected", async () => {
