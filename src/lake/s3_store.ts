@@ -251,11 +251,14 @@ function xmlElementText(xml: string, name: string): string | undefined {
 
 const XML_ENTITIES: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
 
+/** The largest Unicode code point; a numeric entity beyond it is left as written (the answer is input). */
+const CODE_POINT_MAX = 0x10ffff;
+
 function unescapeXml(text: string): string {
   return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (entity, body: string) => {
-    if (body.startsWith("#x")) return String.fromCodePoint(Number.parseInt(body.slice(2), 16));
-    if (body.startsWith("#")) return String.fromCodePoint(Number.parseInt(body.slice(1), 10));
-    return XML_ENTITIES[body] ?? entity;
+    if (!body.startsWith("#")) return XML_ENTITIES[body] ?? entity;
+    const codePoint = body.startsWith("#x") ? Number.parseInt(body.slice(2), 16) : Number.parseInt(body.slice(1), 10);
+    return codePoint <= CODE_POINT_MAX ? String.fromCodePoint(codePoint) : entity;
   });
 }
 

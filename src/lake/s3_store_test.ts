@@ -183,3 +183,12 @@ test("S3 listChildren() unescapes XML in names and sorts keys and prefixes toget
     },
   );
 });
+
+test("S3 listChildren() keeps a numeric entity beyond Unicode as written instead of failing with a RangeError", async () => {
+  await withCannedAnswer(
+    () => new Response("<ListBucketResult><Contents><Key>p/x&#x110000;&#99999999999;</Key></Contents></ListBucketResult>"),
+    async (options) => {
+      expect(await openS3Store(options).listChildren("", 5)).toEqual(["x&#x110000;&#99999999999;"]);
+    },
+  );
+});
