@@ -173,6 +173,27 @@ test("an events_index posting past the committed ids opens and is never returned
   }
 });
 
+
+test("an events_index key longer than term ++ id is reported as corrupt when read, never served as an event outside the range", () => {
+  const events = expectedEvents(ledgers);
+  const early = events[0]!;
+  const term = early.termKeys[0]!;
+  const laterLedgerSeq = events[events.length - 1]!.ledgerSeq;
+  const laterFirstId = events.find((event) => event.ledgerSeq === laterLedgerSeq)!.eventId;
+  // term ++ u32(laterFirstId) ++ u32(early.eventId): sorts inside the later ledger's id range, and
+  // its last 4 bytes name an event of another ledger.
+  const stray = new Uint8Array(24);
+  stray.set(eventsIndexKey(term, laterFirstId), 0);
+  stray.set(u32Key(early.eventId), 20);
+  damage("events_index", (db, cf) => put(db, stray, new Uint8Array(0), { sync: true, cf }));
+  const db = openHotChunkDbReadOnly(dir, { chunkId: chunk0 });
+  try {
+    const byTerm = () => db.eventsInLedgers(laterLedgerSeq, laterLedgerSeq, { terms: [term] });
+    expect(thrownError(byTerm, HotDbCorruptError).message).toContain(`events_index key 0x${Buffer.from(stray).toString("hex")} is 24 bytes, want 20`);
+  } finally {
+    db.close();
+  }
+});
 test("events_index or txhash entries in a DB with nothing committed fail the open", () => {
   const empty = join(root, "empty");
   openHotChunkDb(empty, { chunkId: chunk0, create: true }).close();

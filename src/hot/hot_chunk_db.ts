@@ -58,6 +58,7 @@ import {
   CF_EVENTS_OFFSETS,
   CF_LEDGERS,
   CF_TXHASH,
+  EVENTS_INDEX_KEY_BYTES,
   eventsIndexKey,
   HOT_COLUMN_FAMILIES,
   readU32,
@@ -384,6 +385,10 @@ export class HotChunkDb {
       let taken = 0;
       const keys = { cf: this.#cfs.eventsIndex, fromKey: eventsIndexKey(term, range.fromEventId), toKeyExclusive: eventsIndexKey(term, range.endEventId), keysOnly: true };
       for (const { key } of scanRange(this.#db, keys)) {
+        // Keys read back are input: a longer key sorts inside the range yet ends in any id.
+        if (key.length !== EVENTS_INDEX_KEY_BYTES) {
+          throw this.#corrupt(`events_index key 0x${Buffer.from(key).toString("hex")} is ${key.length} bytes, want ${EVENTS_INDEX_KEY_BYTES}`);
+        }
         ids.push(readU32(key, key.length - U32_KEY_BYTES));
         if (++taken === range.limit) break;
       }
