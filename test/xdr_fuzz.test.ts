@@ -200,3 +200,41 @@ describe("bit flips", () => {
     expect(rejected).toBeGreaterThan(0);
   }, 120_000);
 });
+
+describe("length-field bumps", () => {
+  /** Values a hostile u32 length, count or discriminant takes: sign bit, u32 max, past any buffer, off by one, off by a word. */
+  function bumpsOf(word: number): number[] {
+    return [0xffff_ffff, 0x8000_0000, 0x7fff_ffff, 0x1000_0000, (word + 1) >>> 0, (word - 1) >>> 0, (word + 4) >>> 0];
+  }
+
+  test.each(smallLedgers().slice(1).map((ledger) => [ledger.name, ledger] as const))(
+    "walkLedger() on %s with any aligned word bumped accepts exactly the mutants stellar-base decodes, and then matches it",
+    (_name, ledger) => {
+      const original = ledger.bytes;
+      let accepted = 0;
+      let rejected = 0;
+      for (let byteOffset = 0; byteOffset + 4 <= original.length; byteOffset += 4) {
+        const word = new DataView(original.buffer, original.byteOffset, original.byteLength).getUint32(byteOffset);
+        for (const bumped of bumpsOf(word)) {
+          const bytes = new Uint8Array(original);
+          new DataView(bytes.buffer).setUint32(byteOffset, bumped);
+          const outcome = outcomeOf(() => walkLedger(bytes));
+          if ("error" in outcome) {
+            rejected++;
+            expect(outcome.error.byteOffset).toBeLessThanOrEqual(bytes.length);
+            if (stellarBaseAccepts(bytes)) expect({ byteOffset, bumped, detail: outcome.error.detail }).toEqual({ byteOffset, bumped, detail: STRICTER_THAN_JS_XDR });
+            continue;
+          }
+          accepted++;
+          expect({ byteOffset, bumped, stellarBaseAccepts: stellarBaseAccepts(bytes) }).toEqual({ byteOffset, bumped, stellarBaseAccepts: true });
+          expectStructurallyValid(outcome.value);
+          expectMatchesOracle(outcome.value, bytes);
+          expectPairsOrFailsCleanly(outcome.value, ledger.networkId);
+        }
+      }
+      expect(accepted).toBeGreaterThan(0);
+      expect(rejected).toBeGreaterThan(0);
+    },
+    120_000,
+  );
+});
