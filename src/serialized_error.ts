@@ -27,3 +27,17 @@ export function serializeError(error: unknown): SerializedError {
   const stack = error instanceof Error ? error.stack : undefined;
   return { category, name, message: errorChainText(error), stack };
 }
+
+/**
+ * One line for a Worker's `error` event (an uncaught throw, or a script that failed to load): Bun
+ * puts a source excerpt with a caret, then `Name: message`, then the stack into `event.message`,
+ * and leaves `event.error` null. Log lines and error messages are one line (reference §10.3), so
+ * this keeps the `Name: message` line, else the first non-empty one.
+ */
+export function workerErrorEventText(event: ErrorEvent): string {
+  const lines = event.message.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  return lines.find((line) => ERROR_LINE.test(line)) ?? lines[0] ?? "no message";
+}
+
+/** `TypeError: …`, `error: Cannot find module …`: the line that names the failure. */
+const ERROR_LINE = /^(?:[A-Z][A-Za-z]*Error|error): /;

@@ -28,7 +28,7 @@ import { dirname, join } from "node:path";
 import { assert, InvariantError, unreachable } from "../assert.ts";
 import { FatalError, FullhistoryError } from "../errors.ts";
 import { errorChainText, type Logger } from "../log/logger.ts";
-import { type SerializedError } from "../serialized_error.ts";
+import { type SerializedError, workerErrorEventText } from "../serialized_error.ts";
 import { BackfillFatalTaskError, BackfillTaskError } from "./backfill_errors.ts";
 import {
   type FromWorker,
@@ -126,7 +126,7 @@ export function runInWorker(task: WorkerTask, options: WorkerRunOptions): Promis
       }
     });
     worker.addEventListener("error", (event: ErrorEvent) => {
-      settleOrCancelled(() => reject(new BackfillTaskError(`${failurePrefix}: its Worker failed: ${event.message}; the attempt is retried`)));
+      settleOrCancelled(() => reject(new BackfillTaskError(`${failurePrefix}: its Worker failed: ${workerErrorEventText(event)}; the attempt is retried`)));
     });
     worker.addEventListener("messageerror", () => {
       settle(() => reject(new InvariantError(`${failurePrefix}: a Worker message could not be deserialized`)));

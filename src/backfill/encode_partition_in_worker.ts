@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { InvariantError, unreachable } from "../assert.ts";
 import type { EncodedBlocks } from "../formats/_txhash_index_encoder.ts";
 import type { TxhashIndexPartitionTask } from "../formats/txhash_index_partition.ts";
-import type { SerializedError } from "../serialized_error.ts";
+import { type SerializedError, workerErrorEventText } from "../serialized_error.ts";
 import { BackfillFatalTaskError, BackfillTaskError } from "./backfill_errors.ts";
 import { type CancelFlag, newCancelFlag, TaskCancelledError } from "./task_cancellation.ts";
 
@@ -83,7 +83,7 @@ export function encodePartitionInWorker(task: TxhashIndexPartitionTask, sideFd: 
       }
     });
     worker.addEventListener("error", (event: ErrorEvent) => {
-      settle(() => reject(new BackfillTaskError(`The ${what}: its Worker failed: ${event.message}; the attempt is retried`)));
+      settle(() => reject(new BackfillTaskError(`The ${what}: its Worker failed: ${workerErrorEventText(event)}; the attempt is retried`)));
     });
     worker.addEventListener("messageerror", () => {
       settle(() => reject(new InvariantError(`The ${what}: a Worker message could not be deserialized`)));

@@ -22,7 +22,7 @@
  */
 
 import { dirname, join } from "node:path";
-import { type SerializedError } from "../serialized_error.ts";
+import { type SerializedError, workerErrorEventText } from "../serialized_error.ts";
 import { assert, InvariantError, unreachable } from "../assert.ts";
 import { FatalError, FullhistoryError } from "../errors.ts";
 import { type LedgerSeq } from "../geometry/chunk.ts";
@@ -145,7 +145,7 @@ export class IngestPipeline {
     const worker = new Worker(options.workerSpecifier ?? ingestWorkerSpecifier());
     worker.addEventListener("message", (event: MessageEvent<FromIngestWorker>) => this.#onWorkerMessage(event.data));
     // bun-ffi.md §7: a Worker that fails to load reports only through `error`.
-    worker.addEventListener("error", (event: ErrorEvent) => this.#onWorkerGone(`failed (${event.message})`));
+    worker.addEventListener("error", (event: ErrorEvent) => this.#onWorkerGone(`failed (${workerErrorEventText(event)})`));
     worker.addEventListener("messageerror", () => {
       this.#onWorkerGone("sent a message that could not be deserialized");
     });
