@@ -28,6 +28,16 @@ export function errnoCode(err: unknown): string | undefined {
 }
 
 /**
+ * The errno name of a failed system call (`EIO`, `ENOSPC`, `EACCES`): the disk or the host, not
+ * our logic. Node's own `ERR_*` codes (`ERR_INVALID_ARG_TYPE`) name programming errors and are not
+ * system errors.
+ */
+export function systemErrorCode(err: unknown): string | undefined {
+  const code = errnoCode(err);
+  return code !== undefined && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+}
+
+/**
  * A bad command line (unknown command or flag, missing value, missing `--config`). The CLI entry
  * prints the one-line message and exits 2, the conventional usage-error status.
  */

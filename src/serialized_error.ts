@@ -4,7 +4,7 @@
  * @module
  */
 
-import { FatalError, FullhistoryError } from "./errors.ts";
+import { FatalError, FullhistoryError, systemErrorCode } from "./errors.ts";
 import { errorChainText } from "./log/logger.ts";
 
 /** How a failure is classified across the thread boundary (classes do not survive structured clone). */
@@ -19,10 +19,13 @@ export interface SerializedError {
   stack: string | undefined;
 }
 
-/** Classifies and flattens `error` for `postMessage`. */
+/**
+ * Classifies and flattens `error` for `postMessage`, by the supervisor's rule (`classifyRunFailure`):
+ * a system error (EIO, ENOSPC) is the host, not our logic, so it is expected (retried, restarted).
+ */
 export function serializeError(error: unknown): SerializedError {
   const category: ErrorCategory =
-    error instanceof FatalError ? "fatal" : error instanceof FullhistoryError ? "expected" : "bug";
+    error instanceof FatalError ? "fatal" : error instanceof FullhistoryError || systemErrorCode(error) !== undefined ? "expected" : "bug";
   const name = error instanceof Error ? error.name : typeof error;
   const stack = error instanceof Error ? error.stack : undefined;
   return { category, name, message: errorChainText(error), stack };

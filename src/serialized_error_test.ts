@@ -2,7 +2,9 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { workerErrorEventText } from "./serialized_error.ts";
+import { FatalError, FullhistoryError } from "./errors.ts";
+import { InvariantError } from "./assert.ts";
+import { serializeError, workerErrorEventText } from "./serialized_error.ts";
 
 let dir: string;
 beforeAll(() => {
@@ -40,4 +42,13 @@ test("workerErrorEventText() of a Worker whose import fails is its one-line load
 test("workerErrorEventText() falls back to the first non-empty line, and says so when there is none", () => {
   expect(workerErrorEventText(new ErrorEvent("error", { message: "\n  worker ran out of memory\n  more\n" }))).toBe("worker ran out of memory");
   expect(workerErrorEventText(new ErrorEvent("error", { message: "" }))).toBe("no message");
+});
+
+test("serializeError() classes errors as the supervisor does: a system error is expected, a Node ERR_* error a bug", () => {
+  expect(serializeError(new FatalError("hot volume lost")).category).toBe("fatal");
+  expect(serializeError(new FullhistoryError("lake down")).category).toBe("expected");
+  expect(serializeError(Object.assign(new Error("EIO: i/o error, write"), { code: "EIO" })).category).toBe("expected");
+  expect(serializeError(Object.assign(new TypeError("bad argument"), { code: "ERR_INVALID_ARG_TYPE" })).category).toBe("bug");
+  expect(serializeError(new InvariantError("two frozen coverages")).category).toBe("bug");
+  expect(serializeError("oops").category).toBe("bug");
 });

@@ -24,7 +24,7 @@
  */
 
 import { InvariantError } from "../assert.ts";
-import { errnoCode, FatalError, FullhistoryError } from "../errors.ts";
+import { FatalError, FullhistoryError, systemErrorCode } from "../errors.ts";
 import { type Logger, secondsOf } from "../log/logger.ts";
 import type { DaemonMetrics } from "../metrics/daemon_metrics.ts";
 
@@ -65,7 +65,7 @@ export function classifyRunFailure(err: unknown): RunFailureClass {
   if (err instanceof FullhistoryError) return "restart";
   if (err instanceof InvariantError) return "bug";
   // A system error (EIO, ENOSPC, EACCES) is the disk or the host, not our logic: a restart may succeed.
-  if (errnoCode(err) !== undefined) return "restart";
+  if (systemErrorCode(err) !== undefined) return "restart";
   return "bug";
 }
 

@@ -38,6 +38,10 @@ describe("classifyRunFailure()", () => {
     expect(classifyRunFailure(new TypeError("x is undefined"))).toBe("bug");
     expect(classifyRunFailure("oops")).toBe("bug");
   });
+
+  test("a Node ERR_* error (a programming error with a code) is a bug, not a system error to restart on", () => {
+    expect(classifyRunFailure(Object.assign(new TypeError("bad argument"), { code: "ERR_INVALID_ARG_TYPE" }))).toBe("bug");
+  });
 });
 
 describe("restartDelayMs()", () => {
