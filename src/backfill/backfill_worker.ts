@@ -10,7 +10,8 @@
  * Cancellation (`task_cancellation.ts`): the task checks the shared cancel flag per ledger (chunk
  * build) or per merged batch (index build, and its partition Worker), throws `TaskCancelledError`,
  * unwinds through its `finally` blocks (closing fds, removing partial files as on failure) and
- * answers `cancelled`; a `cancel` message also wakes a hot feed's pending `pull`.
+ * answers `cancelled`; a `cancel` message also wakes a hot feed's pending `pull` and aborts a lake
+ * read's wait (an object that does not arrive, a retry wait), which no flag check would reach.
  *
  * `bun build --compile` must list this file as an extra entrypoint (the Makefile's `build:` line);
  * `_worker_task.ts` finds it in the binary.
@@ -48,6 +49,11 @@ const INDEX_BUILD_PARTITIONS = 2;
 let awaitingLedgers: { deliver: (batch: { ledgers: Uint8Array[]; done: boolean }) => void; cancel: (error: Error) => void } | undefined;
 /** The task's cancel flag, once the task arrived. */
 let cancelFlag: CancelFlag | undefined;
+/**
+ * Aborted by a `cancel` message: ends a wait the per-ledger flag check cannot reach (a lake
+ * object that does not arrive, a retry wait), so the task still unwinds before it is terminated.
+ */
+const taskAbort = new AbortController();
 
 self.onmessage = (event: MessageEvent<ToWorker>): void => {
   const message = event.data;
@@ -67,6 +73,7 @@ self.onmessage = (event: MessageEvent<ToWorker>): void => {
     case "cancel": {
       assert(cancelFlag !== undefined, "a cancel arrived before the task");
       raiseCancelFlag(cancelFlag); // the main thread raised it already; this keeps the Worker's view self-contained
+      taskAbort.abort(new TaskCancelledError("the task's lake read was cancelled"));
       const pending = awaitingLedgers;
       awaitingLedgers = undefined;
       pending?.cancel(new TaskCancelledError("the hot feed's pull was cancelled"));
@@ -123,7 +130,8 @@ async function runChunkTask(task: ChunkWriteTask, flag: CancelFlag): Promise<Chu
     }
     case "lake": {
       const lake = await openLakeSource(source.lake);
-      return await writeChunkArtifacts(lake.ledgers({ first, last }), { ...task, sourceDescription: lake.description, checkCancelled });
+      const ledgers = lake.ledgers({ first, last }, { signal: taskAbort.signal });
+      return await writeChunkArtifacts(ledgers, { ...task, sourceDescription: lake.description, checkCancelled });
     }
     default:
       return unreachable(source);

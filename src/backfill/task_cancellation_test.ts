@@ -6,6 +6,7 @@ import { errnoCode } from "../errors.ts";
 import { type ChunkId, type LedgerSeq } from "../geometry/chunk.ts";
 import { writeRandomRuns } from "../formats/_txhash_test_runs.ts";
 import { openLakeSource } from "../lake/open_lake_source.ts";
+import { createLogger } from "../log/logger.ts";
 import { writeSynthLake } from "../synth/synth_lake.ts";
 import { BACKFILL_TEST_PASSPHRASE, lakeOptionsOf } from "../../test/support/backfill_fixture.ts";
 import { nextPausedWorkerGate, openGate } from "../../test/support/paused_worker_channel.ts";
@@ -113,6 +114,42 @@ describe("runInWorker() cancellation", () => {
       writeFileSync(objectPath, objectBytes);
     }
   });
+
+  test("an aborted chunk build stalled on a lake object that never arrives still unwinds, removing its files, without the terminate fallback", async () => {
+    const dir = join(root, "lake-chunk-stalled");
+    mkdirSync(dir);
+    // The first lake object becomes a FIFO that is never fed: with every writer open, the build
+    // waits on a read that does not end (as on a stalled GET or a long retry wait), which only the
+    // abort can cut short before CANCEL_REPLY_TIMEOUT_MS terminates the Worker, fds and files left.
+    const objectPath = join(lakeDir, "FFFFFFFF--0-6399999", "FFFFFFFF--0-99.xdr.zst");
+    const objectBytes = readFileSync(objectPath);
+    rmSync(objectPath);
+    expect(Bun.spawnSync(["mkfifo", objectPath]).exitCode).toBe(0);
+    const fifoWriter = new Worker(join(SUPPORT, "fifo_writer_worker.ts"));
+    const logLines: string[] = [];
+    const logger = createLogger({ level: "warn", format: "text", write: (line) => logLines.push(line) });
+    try {
+      const attached = nextMessage(fifoWriter);
+      fifoWriter.postMessage({ path: objectPath });
+      const task: ChunkWriteTask = { ...chunkTask(dir), source: { kind: "lake", lake: lakeOptionsOf(lakeDir) } };
+      const controller = new AbortController();
+      const reason = new Error("another task exhausted its retries");
+      const outcome = runInWorker(task, { signal: controller.signal, failurePrefix: PREFIX, logger }).catch((error: unknown) => error);
+      expect(await attached).toBe("attached");
+      controller.abort(reason);
+      expect(await outcome).toBe(reason);
+      expect(logLines).toEqual([]);
+      expect(openFilesUnder(dir)).toEqual([]);
+      expect(readdirSync(dir)).toEqual([]);
+      const closed = nextMessage(fifoWriter);
+      fifoWriter.postMessage({ bytes: new Uint8Array(0) }); // closes the write end; the reader went with its Worker
+      expect(await closed).toBe("written");
+    } finally {
+      fifoWriter.terminate();
+      rmSync(objectPath);
+      writeFileSync(objectPath, objectBytes);
+    }
+  }, 30_000);
 
   test("an aborted chunk build from the hot feed closes and removes its writers' files before its Worker goes", async () => {
     const dir = join(root, "chunk");
