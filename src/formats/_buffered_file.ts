@@ -70,17 +70,23 @@ export class BufferedFile {
     fileSystemCall(this.path, { step: "close", call: () => fs.closeSync(fd) });
   }
 
-  /** Unlinks the partial file (the name is what must go), then releases the descriptor. No-op unless open. */
+  /**
+   * Unlinks the partial file (the name is what must go), then releases the descriptor, also when
+   * the unlink failed (EROFS, EIO): a descriptor kept would leak for the process's life. No-op unless open.
+   */
   abandon(): void {
     if (this.#state !== "open") return;
     this.#state = "abandoned";
+    const fd = this.#fd;
     try {
       fs.unlinkSync(this.path);
     } catch (err) {
       // Already gone (an operator or a sweep removed it): the goal, no partial file, holds.
-      if (errnoCode(err) !== "ENOENT") throw new FileIoError(this.path, { step: "remove the partial file", cause: err });
+      if (errnoCode(err) !== "ENOENT") {
+        fs.closeSync(fd); // the unlink failure is the one reported
+        throw new FileIoError(this.path, { step: "remove the partial file", cause: err });
+      }
     }
-    const fd = this.#fd;
     fileSystemCall(this.path, { step: "close", call: () => fs.closeSync(fd) });
   }
 

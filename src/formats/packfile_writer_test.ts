@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect, spyOn, test } from "bun:test";
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { InvariantError } from "../assert.ts";
+import { errnoCode } from "../errors.ts";
 import { FileIoError } from "./file_io_error.ts";
 import { createPackfileWriter } from "./packfile_writer.ts";
 import { IDENTITY_CODEC, type RecordCodec } from "./record_codec.ts";
@@ -90,6 +91,25 @@ test("close() without finish() removes the partial file", () => {
   expect(fs.existsSync(path)).toBe(true);
   writer.close();
   expect(fs.existsSync(path)).toBe(false);
+});
+
+test("close() whose unlink fails still closes the descriptor and reports the file", () => {
+  const path = join(dir.path, "unremovable.pack");
+  const writer = createPackfileWriter(path, { format: 7, itemsPerRecord: 1, codec: IDENTITY_CODEC });
+  writer.append(ascii("abc"));
+  // A directory now holds the name: unlink fails with EISDIR, as it would with EROFS or EIO.
+  fs.rmSync(path);
+  fs.mkdirSync(path);
+  expect(() => writer.close()).toThrow(FileIoError);
+  const openUnderDir = fs.readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(fs.realpathSync(dir.path));
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT") return false; // the fd readdir itself used, closed since
+      throw err;
+    }
+  });
+  expect(openUnderDir).toEqual([]);
 });
 
 test("close() after finish() keeps the file", () => {
