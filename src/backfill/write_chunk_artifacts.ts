@@ -68,10 +68,25 @@ export async function writeChunkArtifacts(
     assert(ledgerCount === LEDGERS_PER_CHUNK, `chunk ${options.chunkId}: streamed ${ledgerCount} ledgers`);
     return await finishWriters(writers, ledgerCount);
   } catch (err) {
-    writers.pack?.close();
-    writers.events?.close();
-    throw err;
+    closeWritersAndRethrow(writers, err);
   }
+}
+
+/**
+ * Closes (and so removes) every writer still open after `failure`, then rethrows it. A close that
+ * fails does not stop the next one; the first close failure is thrown instead, as in the formats'
+ * `abandonAndRethrow`.
+ */
+function closeWritersAndRethrow(writers: ChunkWriters, failure: unknown): never {
+  let closeFailure: unknown;
+  for (const writer of [writers.pack, writers.events]) {
+    try {
+      writer?.close();
+    } catch (closeErr) {
+      closeFailure ??= closeErr;
+    }
+  }
+  throw closeFailure ?? failure;
 }
 
 function openWriters(options: ChunkWriteOptions): ChunkWriters {

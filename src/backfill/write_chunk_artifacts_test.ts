@@ -7,6 +7,7 @@ import { ARTIFACT_KINDS } from "../geometry/keys.ts";
 import { Layout } from "../geometry/layout.ts";
 import { openEventsSegment } from "../formats/events_segment_reader.ts";
 import { openLedgerPack } from "../formats/ledger_pack_reader.ts";
+import { FileIoError } from "../formats/file_io_error.ts";
 import { openTxhashRun } from "../formats/txhash_run.ts";
 import { walkLedger } from "../xdr/walk_ledger.ts";
 import { fixtureLayout } from "../../test/support/catalog_fixture.ts";
@@ -115,6 +116,22 @@ describe("writeChunkArtifacts()", () => {
     expect((error as Error).message).toContain("Cannot build chunk 00000000 [2, 10001]: the test source ");
     expect((error as Error).message).toContain(detail);
     expect(allFiles(layout).filter((path) => existsSync(path))).toEqual([]);
+  }, 30_000);
+
+  test("writeChunkArtifacts() still removes the events files when removing the partial pack fails", async () => {
+    const layout = freshLayout();
+    const packPath = layout.ledgerPackPath(CHUNK);
+    function* source(): Generator<Uint8Array> {
+      yield* ledgers.slice(0, 100);
+      // A directory now holds the pack's name: its unlink fails (EISDIR, as EROFS or EIO would).
+      rmSync(packPath);
+      mkdirSync(packPath);
+      yield ledgers[0]!; // a repeated ledger fails the build with every writer open
+    }
+    const error = await writeAll(layout, source()).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(FileIoError);
+    expect((error as Error).message).toContain(packPath);
+    expect(allFiles(layout).filter((path) => existsSync(path))).toEqual([packPath]);
   }, 30_000);
 
   test("writeChunkArtifacts() rejects a ledger whose own header names another sequence", async () => {
