@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openHotDbForChunk } from "../catalog/hot_bracket.ts";
@@ -152,6 +152,21 @@ describe("processChunk()", () => {
     });
     expect(ALL_KINDS.flatMap((kind) => fixture.layout.artifactPaths(CHUNK, kind)).filter((path) => existsSync(path))).toEqual([]);
     expect(reader.closeCount).toBe(1);
+  }, 30_000);
+
+  test("processChunk() fails on a corrupt lake object mid-chunk naming the chunk and the object, and leaves no file", async () => {
+    const fixture = newFixture();
+    const lakeDir = join(tempDir, "lake-corrupt");
+    cpSync(join(tempDir, "lake"), lakeDir, { recursive: true });
+    // Ledgers 5000..5099: half the chunk has reached every writer when this object is decoded.
+    const objectPath = join(lakeDir, "FFFFFFFF--0-6399999", "FFFFEC77--5000-5099.xdr.zst");
+    writeFileSync(objectPath, Bun.zstdCompressSync(new TextEncoder().encode("not a LedgerCloseMetaBatch")));
+    const error = await build(depsOf(fixture, { lake: lakeOptionsOf(lakeDir) }), ALL_KINDS).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(BackfillTaskError);
+    expect((error as Error).message).toContain("Cannot build chunk 00000000 (ledgers, events, txhash) from the Filesystem lake");
+    expect((error as Error).message).toContain(`Cannot read lake object "${objectPath}": object is corrupt`);
+    expect(Object.values(catalogSnapshot(fixture.catalog))).toEqual(["freezing", "freezing", "freezing"]);
+    expect(ALL_KINDS.flatMap((kind) => fixture.layout.artifactPaths(CHUNK, kind)).filter((path) => existsSync(path))).toEqual([]);
   }, 30_000);
 
   test("processChunk() writes no key when the source cannot be chosen (frozen pack missing)", async () => {
