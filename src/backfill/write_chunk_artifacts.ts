@@ -25,6 +25,7 @@ import { type ChunkId, type LedgerSeq, chunkFirstLedger, chunkLastLedger, LEDGER
 import { type ArtifactKind } from "../geometry/keys.ts";
 import { type EventsSegmentWriter, createEventsSegmentWriter } from "../formats/events_segment_writer.ts";
 import { type LedgerPackWriter, createLedgerPackWriter } from "../formats/ledger_pack_writer.ts";
+import { cleanupFailedAfter, FileIoError } from "../formats/file_io_error.ts";
 import { TxhashEntries } from "../formats/txhash_entries.ts";
 import { writeTxhashRun } from "../formats/txhash_run.ts";
 import { ledgerSeqOf } from "../xdr/ledger_seq_of.ts";
@@ -74,8 +75,8 @@ export async function writeChunkArtifacts(
 
 /**
  * Closes (and so removes) every writer still open after `failure`, then rethrows it. A close that
- * fails does not stop the next one; the first close failure is thrown instead, as in the formats'
- * `abandonAndRethrow`.
+ * fails does not stop the next one; the first close failure is thrown instead, naming the failure
+ * it cleaned up after, as in the formats' `abandonAndRethrow`.
  */
 function closeWritersAndRethrow(writers: ChunkWriters, failure: unknown): never {
   let closeFailure: unknown;
@@ -86,6 +87,7 @@ function closeWritersAndRethrow(writers: ChunkWriters, failure: unknown): never 
       closeFailure ??= closeErr;
     }
   }
+  if (closeFailure instanceof FileIoError) throw cleanupFailedAfter(closeFailure, failure);
   throw closeFailure ?? failure;
 }
 

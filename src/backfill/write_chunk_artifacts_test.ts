@@ -131,6 +131,7 @@ describe("writeChunkArtifacts()", () => {
     const error = await writeAll(layout, source()).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(FileIoError);
     expect((error as Error).message).toContain(packPath);
+    expect((error as Error).message).toContain("(after: Cannot build chunk 00000000"); // the root cause stays in the message
     expect(allFiles(layout).filter((path) => existsSync(path))).toEqual([packPath]);
   }, 30_000);
 

@@ -6,12 +6,13 @@
  * @module
  */
 
-import { errnoCode, FullhistoryError } from "../errors.ts";
+import { errnoCode, FullhistoryError, systemErrorCode } from "../errors.ts";
 
 /** A failed create/write/fsync/close/open/read of a cold file. */
 export class FileIoError extends FullhistoryError {
   override name = "FileIoError";
   readonly path: string;
+  readonly step: string;
 
   /** `step` is the failed operation: "create", "write", "fsync", "close", "open", "read". */
   constructor(path: string, failure: { step: string; cause: unknown }) {
@@ -23,7 +24,17 @@ export class FileIoError extends FullhistoryError {
       { cause },
     );
     this.path = path;
+    this.step = step;
   }
+}
+
+/**
+ * A cleanup (removing a partial file) that failed after `failure`, saying what it cleaned up after:
+ * the cleanup's error is what the caller throws, and the root cause must not vanish from it.
+ */
+export function cleanupFailedAfter(cleanup: FileIoError, failure: unknown): FileIoError {
+  const original = failure instanceof Error ? failure.message : String(failure);
+  return new FileIoError(cleanup.path, { step: `${cleanup.step} (after: ${original})`, cause: cleanup.cause });
 }
 
 /** Runs `operation.call`; an OS error (errno code "E…") becomes a `FileIoError`, others pass. */
@@ -31,8 +42,7 @@ export function fileSystemCall<T>(path: string, operation: { step: string; call:
   try {
     return operation.call();
   } catch (err) {
-    const code = errnoCode(err);
-    if (code === undefined || !code.startsWith("E") || code.startsWith("ERR_")) throw err;
+    if (systemErrorCode(err) === undefined) throw err;
     throw new FileIoError(path, { step: operation.step, cause: err });
   }
 }
