@@ -81,38 +81,60 @@ function nextMessage(worker: Worker): Promise<unknown> {
   });
 }
 
+/** A lake object replaced by a FIFO whose write end a Worker holds: `feed` writes (and closes) it. */
+interface FifoObject {
+  /** Resolves once the writer has the FIFO open (so the build's read of it blocks). */
+  attached: Promise<unknown>;
+  /** Writes `bytes` into the FIFO and closes it; resolves when written. */
+  feed(bytes: Uint8Array): Promise<unknown>;
+}
+
+/** Runs `run` with lake object `objectName` turned into a FIFO, then restores the object. */
+async function withFifoObject(objectName: string, run: (fifo: FifoObject) => Promise<void>): Promise<void> {
+  const objectPath = join(lakeDir, "FFFFFFFF--0-6399999", objectName);
+  const objectBytes = readFileSync(objectPath);
+  rmSync(objectPath);
+  expect(Bun.spawnSync(["mkfifo", objectPath]).exitCode).toBe(0);
+  const fifoWriter = new Worker(join(SUPPORT, "fifo_writer_worker.ts"));
+  try {
+    const attached = nextMessage(fifoWriter);
+    fifoWriter.postMessage({ path: objectPath });
+    await run({
+      attached,
+      feed(bytes) {
+        const written = nextMessage(fifoWriter);
+        fifoWriter.postMessage({ bytes });
+        return written;
+      },
+    });
+  } finally {
+    fifoWriter.terminate();
+    rmSync(objectPath);
+    writeFileSync(objectPath, objectBytes);
+  }
+}
+
 describe("runInWorker() cancellation", () => {
   test("an aborted chunk build from the lake closes and removes its writers' files before its Worker goes", async () => {
     const dir = join(root, "lake-chunk");
     mkdirSync(dir);
     // The second lake object becomes a FIFO: the build's Worker opening it is the instant to abort,
     // with every writer open and the first object's ledgers streamed.
-    const objectPath = join(lakeDir, "FFFFFFFF--0-6399999", "FFFFFF9B--100-199.xdr.zst");
-    const objectBytes = readFileSync(objectPath);
-    rmSync(objectPath);
-    expect(Bun.spawnSync(["mkfifo", objectPath]).exitCode).toBe(0);
-    const fifoWriter = new Worker(join(SUPPORT, "fifo_writer_worker.ts"));
-    try {
-      const attached = nextMessage(fifoWriter);
-      fifoWriter.postMessage({ path: objectPath });
+    const objectName = "FFFFFF9B--100-199.xdr.zst";
+    const objectBytes = readFileSync(join(lakeDir, "FFFFFFFF--0-6399999", objectName));
+    await withFifoObject(objectName, async (fifo) => {
       const task: ChunkWriteTask = { ...chunkTask(dir), source: { kind: "lake", lake: lakeOptionsOf(lakeDir) } };
       const controller = new AbortController();
       const reason = new Error("another task exhausted its retries");
       // Settled early on purpose: a plain terminate() rejects at the abort, before the FIFO is fed.
       const outcome = runInWorker(task, { signal: controller.signal, failurePrefix: PREFIX }).catch((error: unknown) => error);
-      expect(await attached).toBe("attached");
+      expect(await fifo.attached).toBe("attached");
       controller.abort(reason);
-      const written = nextMessage(fifoWriter);
-      fifoWriter.postMessage({ bytes: objectBytes });
-      expect(await written).toBe("written");
+      expect(await fifo.feed(objectBytes)).toBe("written");
       expect(await outcome).toBe(reason);
       expect(openFilesUnder(root)).toEqual([]);
       expect(readdirSync(dir)).toEqual([]);
-    } finally {
-      fifoWriter.terminate();
-      rmSync(objectPath);
-      writeFileSync(objectPath, objectBytes);
-    }
+    });
   });
 
   test("an aborted chunk build stalled on a lake object that never arrives still unwinds, removing its files, without the terminate fallback", async () => {
@@ -121,34 +143,22 @@ describe("runInWorker() cancellation", () => {
     // The first lake object becomes a FIFO that is never fed: with every writer open, the build
     // waits on a read that does not end (as on a stalled GET or a long retry wait), which only the
     // abort can cut short before CANCEL_REPLY_TIMEOUT_MS terminates the Worker, fds and files left.
-    const objectPath = join(lakeDir, "FFFFFFFF--0-6399999", "FFFFFFFF--0-99.xdr.zst");
-    const objectBytes = readFileSync(objectPath);
-    rmSync(objectPath);
-    expect(Bun.spawnSync(["mkfifo", objectPath]).exitCode).toBe(0);
-    const fifoWriter = new Worker(join(SUPPORT, "fifo_writer_worker.ts"));
     const logLines: string[] = [];
     const logger = createLogger({ level: "warn", format: "text", write: (line) => logLines.push(line) });
-    try {
-      const attached = nextMessage(fifoWriter);
-      fifoWriter.postMessage({ path: objectPath });
+    await withFifoObject("FFFFFFFF--0-99.xdr.zst", async (fifo) => {
       const task: ChunkWriteTask = { ...chunkTask(dir), source: { kind: "lake", lake: lakeOptionsOf(lakeDir) } };
       const controller = new AbortController();
       const reason = new Error("another task exhausted its retries");
       const outcome = runInWorker(task, { signal: controller.signal, failurePrefix: PREFIX, logger }).catch((error: unknown) => error);
-      expect(await attached).toBe("attached");
+      expect(await fifo.attached).toBe("attached");
       controller.abort(reason);
       expect(await outcome).toBe(reason);
       expect(logLines).toEqual([]);
       expect(openFilesUnder(dir)).toEqual([]);
       expect(readdirSync(dir)).toEqual([]);
-      const closed = nextMessage(fifoWriter);
-      fifoWriter.postMessage({ bytes: new Uint8Array(0) }); // closes the write end; the reader went with its Worker
-      expect(await closed).toBe("written");
-    } finally {
-      fifoWriter.terminate();
-      rmSync(objectPath);
-      writeFileSync(objectPath, objectBytes);
-    }
+      // Closes the write end; the reader went with its Worker.
+      expect(await fifo.feed(new Uint8Array(0))).toBe("written");
+    });
   }, 30_000);
 
   test("an aborted chunk build from the hot feed closes and removes its writers' files before its Worker goes", async () => {
