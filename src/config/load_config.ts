@@ -11,7 +11,7 @@ import { constants as fsConstants } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { parse, TomlError, type TomlTable } from "smol-toml";
 import { errnoCode } from "../errors.ts";
-import { datastoreParamsProblem } from "../lake/datastore_params.ts";
+import { datastoreParamsProblem } from "./datastore_params.ts";
 import { configIssueMessage, describeValue } from "./_config_issue.ts";
 import type { ConfigOverride } from "./config_args.ts";
 import type { Config } from "./config.ts";

@@ -1,13 +1,13 @@
 /**
  * `[backfill.datastore]` + `[backfill.bsb]` + the network passphrase → a `LedgerSource` (D3, D12).
  * Takes plain values, not the config object, so it is testable alone. Params are strict, like the
- * rest of the config (`datastore_params.ts`; the config loader checks them first).
+ * rest of the config (`src/config/datastore_params.ts`; the config loader checks them first).
  * @module
  */
 
 import { unreachable } from "../assert.ts";
 import { type ConfiguredSchema } from "./datastore_manifest.ts";
-import { datastoreParamsProblem } from "./datastore_params.ts";
+import { datastoreParamsProblem } from "../config/datastore_params.ts";
 import { openDatastoreSource } from "./datastore_source.ts";
 import { openFilesystemStore } from "./filesystem_store.ts";
 import { LakeConfigError } from "./lake_errors.ts";

@@ -2,7 +2,8 @@
  * The `[backfill.datastore] params` each datastore type takes (D3: strict, an unknown or missing
  * entry is an error naming it and what is allowed). Checked by the config loader, so a bad entry
  * is rejected before anything on disk is touched (`check-config` sees it too), and again by
- * `openLakeStore` for callers that build the options themselves.
+ * `openLakeStore` (src/lake) for callers that build the options themselves. It lives in config: the
+ * loader is its first user, and the lake may import config, not the reverse (docs/architecture.md).
  *
  *   type = "Filesystem"   params: destination_path
  *   type = "S3"           params: destination_bucket_path, region, endpoint_url,
@@ -10,7 +11,7 @@
  * @module
  */
 
-import type { DatastoreType } from "./open_lake_source.ts";
+import type { DatastoreType } from "./config.ts";
 
 const PARAMS_OF_TYPE: Readonly<Record<DatastoreType, { required: readonly string[]; optional: readonly string[] }>> = {
   Filesystem: { required: ["destination_path"], optional: [] },
