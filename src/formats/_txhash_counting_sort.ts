@@ -2,8 +2,8 @@
  * The counting-sort arithmetic shared by the tx-hash sorts: `TxhashEntries.sortInto` (a chunk's
  * full keys before its `.bin` run is written, reference §8.6) and `TxhashIndexBatch.gatherSorted`
  * (a range of the `.idx` build's merge, txindex.md §3.6). Both scatter by a digit of the key bits
- * after a prefix every entry of the sort shares, then finish with one insertion pass; keys are
- * SHA-256 output, so buckets hold about two entries.
+ * (for a merge range, the bits after the prefix its keys share), then finish with one insertion
+ * pass; keys are SHA-256 output, so buckets hold about two entries.
  * @module
  */
 

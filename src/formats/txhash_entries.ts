@@ -9,7 +9,7 @@
  * of the key. The total order of entries is (key, then ledger seq): duplicate keys are kept and
  * sorted by seq, so a sorted set of entries has exactly one byte image.
  *
- * Sorting is one counting pass on the key bits after a shared prefix (keys are SHA-256 output,
+ * Sorting is one counting pass on the top bits of the key (keys are SHA-256 output,
  * hence uniform: buckets hold about two entries), then one insertion pass over the whole array,
  * which reorders only within buckets; a bucket that skewed input made large is comparison-sorted
  * first, so no input is quadratic (`_txhash_counting_sort.ts`).
@@ -18,14 +18,7 @@
 
 import { InvariantError, assert } from "../assert.ts";
 import type { LedgerSeq } from "../geometry/chunk.ts";
-import {
-  SORT_PREFIX_BITS,
-  assertSharedPrefixBits,
-  digitBitsFor,
-  sortLargeBuckets,
-  startsFromSizes,
-  zeroedBucketEnds,
-} from "./_txhash_counting_sort.ts";
+import { digitBitsFor, sortLargeBuckets, startsFromSizes, zeroedBucketEnds } from "./_txhash_counting_sort.ts";
 
 /** Bytes of a tx-hash key: the first 16 bytes of the 32-byte hash (reference §8.6). */
 export const TXHASH_KEY_BYTES = 16;
@@ -125,20 +118,17 @@ export class TxhashEntries {
   }
 
   /**
-   * Replaces the contents of `target` with these entries in total order. Every key must share its
-   * top `sharedPrefixBits` bits (0 for a chunk's entries); the counting pass scatters entries by
-   * the bits after them, then each bucket is sorted in place.
+   * Replaces the contents of `target` with these entries in total order: the counting pass
+   * scatters entries by the top bits of key word 0, then each bucket is sorted in place.
    */
-  sortInto(target: TxhashEntries, sharedPrefixBits: number): void {
+  sortInto(target: TxhashEntries): void {
     assert(target !== this, "sortInto() needs a separate target");
-    assertSharedPrefixBits(sharedPrefixBits);
     const entryCount = this.#entryCount;
     target.clear();
     if (entryCount > target.ledgerSeqs.length) target.#grow(entryCount);
     target.#entryCount = entryCount;
     if (entryCount === 0) return;
-    const digitBits = digitBitsFor(entryCount, sharedPrefixBits);
-    target.#sortBuckets(this.#scatterByDigit(target, { sharedPrefixBits, digitBits }));
+    target.#sortBuckets(this.#scatterByDigit(target, digitBitsFor(entryCount, 0)));
   }
 
   /** Finishes a sort after the counting scatter grouped the entries by digit (`bucketEnds`). */
@@ -150,31 +140,19 @@ export class TxhashEntries {
   }
 
   /** Copies every entry into `target` grouped by digit (counting sort); returns each bucket's end. */
-  #scatterByDigit(target: TxhashEntries, digit: { sharedPrefixBits: number; digitBits: number }): Uint32Array {
+  #scatterByDigit(target: TxhashEntries, digitBits: number): Uint32Array {
+    // At most DIGIT_BITS_MAX (19) bits: the digit is the top of key word 0, taken with integer shifts.
+    assert(digitBits <= 32, `digit of ${digitBits} bits exceeds key word 0`);
     const entryCount = this.#entryCount;
     if (this.#digits.length < entryCount) this.#digits = new Uint32Array(this.ledgerSeqs.length);
     const digits = this.#digits;
     const keyWords = this.keyWords;
     const ledgerSeqs = this.ledgerSeqs;
-    const { sharedPrefixBits, digitBits } = digit;
     const bucketEnds = (this.#bucketEnds = zeroedBucketEnds(this.#bucketEnds, digitBits));
-    if (sharedPrefixBits + digitBits <= 32) {
-      // The digit lies in key word 0: integer shifts (the common case).
-      for (let entryIndex = 0; entryIndex < entryCount; entryIndex++) {
-        const value = (keyWords[entryIndex * TXHASH_KEY_WORDS]! << sharedPrefixBits) >>> (32 - digitBits);
-        digits[entryIndex] = value;
-        bucketEnds[value]! += 1;
-      }
-    } else {
-      const divisor = 2 ** (SORT_PREFIX_BITS - sharedPrefixBits - digitBits);
-      const digitMask = 2 ** digitBits - 1;
-      for (let entryIndex = 0; entryIndex < entryCount; entryIndex++) {
-        const wordIndex = entryIndex * TXHASH_KEY_WORDS;
-        const prefix48 = keyWords[wordIndex]! * 65536 + (keyWords[wordIndex + 1]! >>> 16);
-        const value = Math.floor(prefix48 / divisor) & digitMask;
-        digits[entryIndex] = value;
-        bucketEnds[value]! += 1;
-      }
+    for (let entryIndex = 0; entryIndex < entryCount; entryIndex++) {
+      const value = keyWords[entryIndex * TXHASH_KEY_WORDS]! >>> (32 - digitBits);
+      digits[entryIndex] = value;
+      bucketEnds[value]! += 1;
     }
     startsFromSizes(bucketEnds);
     const targetKeyWords = target.keyWords;

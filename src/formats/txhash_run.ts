@@ -56,7 +56,7 @@ export async function writeTxhashRun(path: string, entries: TxhashEntries): Prom
   // Sort before the file exists: a bug must not leave a partial run. The sorted copy doubles the
   // chunk's columns for the duration of the write (about 2 × 60 MB for a dense chunk).
   const sorted = new TxhashEntries({ initialCapacity: entries.entryCount, entryCountMax: entries.entryCount });
-  entries.sortInto(sorted, 0);
+  entries.sortInto(sorted);
   let handle: FileHandle | undefined;
   try {
     handle = await open(path, "w");
