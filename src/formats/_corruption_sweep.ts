@@ -10,6 +10,7 @@
  */
 
 import { writeFileSync } from "node:fs";
+import { seededRandom } from "./_txhash_test_runs.ts";
 import { CorruptFileError } from "./corrupt_file_error.ts";
 
 /** A reader under test: how to open and close it, and its read APIs, each rendered as a string. */
@@ -35,18 +36,11 @@ export function everyShorterLength(byteCount: number): number[] {
   return Array.from({ length: byteCount }, (_, length) => length);
 }
 
-/** One random bit of every byte in [fromByte, endByte), from a seeded xorshift32. */
+/** One random bit of every byte in [fromByte, endByte), from the tests' seeded generator. */
 export function oneBitPerByte(range: { fromByte: number; endByte: number; seed: number }): number[] {
-  let state = range.seed >>> 0 || 1;
+  const random = seededRandom(range.seed);
   const bits: number[] = [];
-  for (let byteOffset = range.fromByte; byteOffset < range.endByte; byteOffset++) {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    bits.push(byteOffset * 8 + (state & 7));
-  }
+  for (let byteOffset = range.fromByte; byteOffset < range.endByte; byteOffset++) bits.push(byteOffset * 8 + (random() & 7));
   return bits;
 }
 
