@@ -9,9 +9,10 @@
  */
 
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fsyncedPaths, stracedCommand } from "./support/strace.ts";
 
 const HOLDER_SCRIPT = join(import.meta.dir, "support", "lock_holder.ts");
 const STRACE = Bun.which("strace");
@@ -30,7 +31,7 @@ afterEach(() => {
 /** Locks `roots` in a child under strace (its stdin at EOF, so it releases at once); returns the fsync'd directories. */
 async function fsyncedDirsWhileLocking(roots: readonly string[]): Promise<string[]> {
   const tracePath = join(tempDir, "trace.txt");
-  const child = Bun.spawn([STRACE!, "-f", "-y", "-e", "trace=fsync", "-o", tracePath, process.execPath, HOLDER_SCRIPT, ...roots], {
+  const child = Bun.spawn(stracedCommand([process.execPath, HOLDER_SCRIPT, ...roots], { syscalls: "fsync", tracePath }), {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -39,12 +40,7 @@ async function fsyncedDirsWhileLocking(roots: readonly string[]): Promise<string
   const stdout = await new Response(child.stdout).text();
   expect(await child.exited).toBe(0);
   expect(stdout).toContain('"locked"');
-  const fsyncedDirs: string[] = [];
-  for (const line of readFileSync(tracePath, "utf8").split("\n")) {
-    const match = /fsync\(\d+<([^>]*)>\) = 0/.exec(line);
-    if (match !== null) fsyncedDirs.push(match[1]!);
-  }
-  return fsyncedDirs;
+  return fsyncedPaths(tracePath);
 }
 
 describe.skipIf(STRACE === null)("lockRoots() root-chain fsyncs (strace)", () => {

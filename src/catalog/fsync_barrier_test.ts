@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvariantError } from "../assert.ts";
 import { errnoCode } from "../errors.ts";
+import { fsyncedPaths, stracedCommand } from "../../test/support/strace.ts";
 import { ArtifactDirError, barrierNewFile, barrierNewFiles, createParentDirs, fsyncParentDirs } from "./fsync_barrier.ts";
 
 let root: string;
@@ -15,8 +16,6 @@ afterEach(() => {
 });
 
 const BARRIER_MODULE = join(import.meta.dir, "fsync_barrier.ts");
-// `strace -y` prints an fsync as `1234  fsync(5</path/of/fd>) = 0`.
-const TRACED_FSYNC = /^\d+\s+fsync\(\d+<(.*)>\)\s+= 0$/;
 
 /**
  * Runs `barrier` on `paths` in a child bun under `strace -y` and returns the path of every fsync it
@@ -26,16 +25,11 @@ function tracedFsyncPaths(barrier: "barrierNewFile" | "barrierNewFiles", paths: 
   const argument = barrier === "barrierNewFile" ? "paths[0]" : "paths";
   const script = `import { ${barrier} } from ${JSON.stringify(BARRIER_MODULE)}; const paths = JSON.parse(process.argv.at(-1)); ${barrier}(${argument});`;
   const tracePath = join(root, "fsync.trace");
-  const command = ["strace", "-f", "-y", "-qq", "-e", "trace=fsync", "-o", tracePath, process.execPath, "-e", script, JSON.stringify(paths)];
+  const command = stracedCommand([process.execPath, "-e", script, JSON.stringify(paths)], { syscalls: "fsync", tracePath });
   const child = Bun.spawnSync(command, { stdout: "pipe", stderr: "pipe" });
   expect(child.stderr.toString()).toBe("");
   expect(child.exitCode).toBe(0);
-  const lines = readFileSync(tracePath, "utf8").split("\n").filter((line) => line !== "");
-  return lines.map((line) => {
-    const match = TRACED_FSYNC.exec(line);
-    if (match === null) throw new Error(`unexpected strace line: ${line}`);
-    return match[1]!;
-  });
+  return fsyncedPaths(tracePath);
 }
 
 test("createParentDirs() creates each missing distinct parent and keeps existing ones", () => {

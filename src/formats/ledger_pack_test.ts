@@ -8,6 +8,7 @@ import { decodeLedgerPackAppData, encodeLedgerPackAppData } from "./ledger_pack.
 import { openLedgerPack } from "./ledger_pack_reader.ts";
 import { createLedgerPackWriter, LedgerPackError } from "./ledger_pack_writer.ts";
 import { createPackfileWriter } from "./packfile_writer.ts";
+import { stracedCommand } from "../../test/support/strace.ts";
 import { hexOf, makeTempDir, pseudoRandomBytes } from "./_test_support.ts";
 import { ZSTD_CODEC } from "./zstd_codec.ts";
 
@@ -146,7 +147,10 @@ test("ledger() reads a ledger from a 10,000-record pack with ONE read after open
     `existsSync(path + ".opened"); const bytes = pack.ledger(wanted); existsSync(path + ".read");` +
     `process.stdout.write(Buffer.from(bytes).toString("hex"));`;
   const tracePath = join(dir.path, "reads.trace");
-  const command = ["strace", "-f", "-y", "-qq", "-e", "trace=%file,read,pread64,readv,preadv,preadv2", "-o", tracePath, process.execPath, "-e", script, JSON.stringify([path, FIRST, wanted])];
+  const command = stracedCommand([process.execPath, "-e", script, JSON.stringify([path, FIRST, wanted])], {
+    syscalls: "%file,read,pread64,readv,preadv,preadv2",
+    tracePath,
+  });
   const child = Bun.spawnSync(command, { stdout: "pipe", stderr: "pipe" });
   expect(child.stderr.toString()).toBe("");
   expect(child.exitCode).toBe(0);
